@@ -1,0 +1,40 @@
+"""api-maintenance: point the API's name at a maintenance page, or back at the API."""
+
+from pathlib import Path
+
+import pulumi
+
+from maintenance import lookups
+from maintenance.settings import load_from_pulumi
+from maintenance.site import MaintenanceSite
+from maintenance.switch import DnsSwitch
+
+settings = load_from_pulumi()
+
+# Every lookup runs before the first resource, so a failed one changes nothing.
+certificate_arn = lookups.certificate_arn(settings)
+live_target = lookups.live_target(settings)
+zone_id = lookups.zone_id(settings)
+
+site = MaintenanceSite(
+    "maintenance-site",
+    settings,
+    site_dir=Path(__file__).parent / "site",
+    certificate_arn=certificate_arn,
+)
+switch = DnsSwitch(
+    "api-record",
+    settings,
+    zone_id=zone_id,
+    maintenance_target=site.domain_name,
+    live_target=live_target,
+)
+
+pulumi.export("mode", switch.mode)
+pulumi.export("domain", settings.domain)
+pulumi.export("target", switch.target)
+pulumi.export("liveTarget", live_target)
+pulumi.export("distributionId", site.distribution.id)
+pulumi.export("distributionDomain", site.domain_name)
+pulumi.export("bucket", site.bucket.bucket)
+pulumi.export("checkCommand", f"dig +noall +answer {settings.domain} CNAME")

@@ -1,0 +1,188 @@
+"""The maintenance site: a private bucket holding the page, and the distribution serving it."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from .edge import ALLOWED_METHODS, render_function_code
+from .page import render_page
+from .settings import Settings
+
+# AWS's managed cache policy "Managed-CachingOptimized": it honours the objects' own
+# Cache-Control, so a changed message reaches readers within OBJECT_CACHE_CONTROL's max-age.
+CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+OBJECT_CACHE_CONTROL = "public, max-age=60"
+ORIGIN_ID = "maintenance-bucket"
+ERROR_PAGE = "/index.html"
+
+
+def site_files(site_dir: Path, settings: Settings) -> dict[str, tuple[str, str]]:
+    """Every file under site_dir as key -> (content, content type); HTML is rendered from settings."""
+    files = {}
+    for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
+        key = path.relative_to(site_dir).as_posix()
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        content = path.read_text(encoding="utf-8")
+        if content_type == "text/html":
+            content = render_page(content, settings.message, settings.until, settings.contact)
+            content_type = "text/html; charset=utf-8"
+        files[key] = (content, content_type)
+    return files
+
+
+def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
+    """Only this distribution may read objects, and only over TLS."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AllowCloudFrontToReadObjects",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "s3:GetObject",
+                    "Resource": f"{bucket_arn}/*",
+                    "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+                },
+                {
+                    "Sid": "DenyRequestsWithoutTLS",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+    )
+
+
+class MaintenanceSite(pulumi.ComponentResource):
+    """Bucket, page objects, edge function and CloudFront distribution for one stack."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        site_dir: Path,
+        certificate_arn: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("api-maintenance:index:MaintenanceSite", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.bucket = aws.s3.Bucket("bucket", bucket=settings.bucket_name, opts=child)
+        public_access_block = aws.s3.BucketPublicAccessBlock(
+            "bucket-public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            "bucket-ownership",
+            bucket=self.bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            "bucket-encryption",
+            bucket=self.bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        for key, (content, content_type) in site_files(site_dir, settings).items():
+            aws.s3.BucketObject(
+                f"page-{key}",
+                bucket=self.bucket.id,
+                key=key,
+                content=content,
+                content_type=content_type,
+                cache_control=OBJECT_CACHE_CONTROL,
+                opts=child,
+            )
+
+        access_control = aws.cloudfront.OriginAccessControl(
+            "origin-access-control",
+            description=f"CloudFront reads the {settings.domain} maintenance page",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child,
+        )
+        self.function = aws.cloudfront.Function(
+            "maintenance-responses",
+            runtime="cloudfront-js-2.0",
+            comment=f"503 JSON for API clients of {settings.domain}",
+            code=render_function_code(settings.message, settings.until, settings.retry_after),
+            publish=True,
+            opts=child,
+        )
+        self.distribution = aws.cloudfront.Distribution(
+            "distribution",
+            enabled=True,
+            comment=f"Maintenance page for {settings.domain}",
+            aliases=[settings.domain],
+            origins=[
+                {
+                    "domain_name": self.bucket.bucket_regional_domain_name,
+                    "origin_id": ORIGIN_ID,
+                    "origin_access_control_id": access_control.id,
+                }
+            ],
+            default_root_object="index.html",
+            default_cache_behavior={
+                "target_origin_id": ORIGIN_ID,
+                "viewer_protocol_policy": "allow-all",
+                "allowed_methods": list(ALLOWED_METHODS),
+                "cached_methods": ["GET", "HEAD"],
+                "cache_policy_id": CACHING_OPTIMIZED_POLICY_ID,
+                "compress": True,
+                "function_associations": [
+                    {"event_type": "viewer-request", "function_arn": self.function.arn}
+                ],
+            },
+            custom_error_responses=[
+                {
+                    "error_code": code,
+                    "response_code": settings.response_code,
+                    "response_page_path": ERROR_PAGE,
+                    "error_caching_min_ttl": settings.error_caching_min_ttl,
+                }
+                for code in (403, 404)
+            ],
+            price_class=settings.price_class,
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            viewer_certificate={
+                "acm_certificate_arn": certificate_arn,
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": "TLSv1.2_2021",
+            },
+            is_ipv6_enabled=True,
+            http_version="http2and3",
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
+        )
+        aws.s3.BucketPolicy(
+            "bucket-policy",
+            bucket=self.bucket.id,
+            policy=pulumi.Output.all(self.bucket.arn, self.distribution.arn).apply(
+                lambda arns: bucket_policy(*arns)
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+        )
+
+        self.domain_name = self.distribution.domain_name
+        self.register_outputs(
+            {
+                "bucket": self.bucket.bucket,
+                "distributionId": self.distribution.id,
+                "distributionDomain": self.distribution.domain_name,
+            }
+        )

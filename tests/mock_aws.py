@@ -1,0 +1,209 @@
+"""Runs the real __main__.py on Pulumi's mock runtime with an AWS that answers like AWS.
+
+Every resource registration and every invoke is recorded, with the resource options the
+engine would receive (protect, retainOnDelete, parent), and the stack's exported outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import yaml
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROGRAM = PROJECT_DIR / "__main__.py"
+STACKS = ("production", "integration")
+# AWS's documentation account id: never a real one.
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+
+
+def _token(*parts: str, length: int = 10) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+@dataclass
+class FakeAccount:
+    """What exists in the mock AWS account: certificates, balancers, zones."""
+
+    certificates: dict[str, str] = field(default_factory=dict)  # domain -> arn (us-east-1, ISSUED)
+    application_balancers: set[str] = field(default_factory=set)
+    classic_balancers: set[str] = field(default_factory=set)
+    zones: set[str] = field(default_factory=set)
+
+    @classmethod
+    def with_everything(cls) -> "FakeAccount":
+        domains = ("api.theboss.io", "api.integration.theboss.io")
+        return cls(
+            certificates={d: f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/{_uuid(d)}" for d in domains},
+            application_balancers={"elb-production-boss", "elb-integration-boss"},
+            zones={"theboss.io"},
+        )
+
+
+def _uuid(seed: str) -> str:
+    h = _token(seed, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def balancer_dns_name(name: str) -> str:
+    return f"{name}-{int(_token(name), 16) % 10**10}.{REGION}.elb.amazonaws.com"
+
+
+class NotFound(Exception):
+    pass
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, account: FakeAccount):
+        self.account = account
+        self.resources: dict[str, dict] = {}  # resource name -> {"type", "inputs", "outputs"}
+        self.invokes: list[tuple[str, dict]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        resource_id, computed = self._computed(args.typ, args.name, inputs)
+        outputs = {**inputs, **computed}
+        assert args.name not in self.resources, f"two resources named {args.name}"
+        self.resources[args.name] = {"type": args.typ, "inputs": inputs, "outputs": outputs}
+        return resource_id, outputs
+
+    def _computed(self, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+        if typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or f"{name}-{_token(name, length=7)}"
+            return bucket, {
+                "bucket": bucket,
+                "arn": f"arn:aws:s3:::{bucket}",
+                "bucketRegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+                "region": REGION,
+            }
+        if typ == "aws:cloudfront/distribution:Distribution":
+            distribution_id = "E" + _token(name, *inputs.get("aliases", []), length=13).upper()
+            return distribution_id, {
+                "arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/{distribution_id}",
+                "domainName": f"d{_token(distribution_id, length=13)}.cloudfront.net",
+                "hostedZoneId": "Z2FDTNDATAQYW2",
+                "status": "Deployed",
+                "etag": _token("etag", distribution_id).upper(),
+            }
+        if typ == "aws:cloudfront/function:Function":
+            function_name = inputs.get("name") or f"{name}-{_token(name, length=7)}"
+            return function_name, {
+                "name": function_name,
+                "arn": f"arn:aws:cloudfront::{ACCOUNT}:function/{function_name}",
+                "etag": _token("etag", inputs.get("code", "")).upper(),
+                "liveStageEtag": _token("etag", inputs.get("code", "")).upper(),
+                "status": "UNASSOCIATED",
+            }
+        if typ == "aws:cloudfront/originAccessControl:OriginAccessControl":
+            return "E" + _token(name, length=13).upper(), {"name": inputs.get("name") or name, "etag": "ETAG1"}
+        if typ == "aws:route53/record:Record":
+            return f"{inputs['zoneId']}_{inputs['name']}_{inputs['type']}", {"fqdn": inputs["name"]}
+        return f"{name}-id", {}
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        request = dict(args.args)
+        self.invokes.append((args.token, request))
+        account = self.account
+        if args.token == "aws:acm/getCertificate:getCertificate":
+            arn = account.certificates.get(request.get("domain"))
+            if arn is None or request.get("region") != REGION:
+                raise NotFound(f"no ACM Certificate matching domain ({request.get('domain')})")
+            return {"arn": arn, "domain": request["domain"], "id": arn, "status": "ISSUED", "region": REGION}
+        if args.token in ("aws:lb/getLoadBalancer:getLoadBalancer", "aws:elb/getLoadBalancer:getLoadBalancer"):
+            name = request.get("name")
+            known = (
+                account.application_balancers
+                if args.token.startswith("aws:lb/")
+                else account.classic_balancers
+            )
+            if name not in known:
+                raise NotFound(f"reading Load Balancer ({name}): couldn't find resource")
+            return {"name": name, "dnsName": balancer_dns_name(name), "zoneId": "Z35SXDOTRQ7X7K", "region": REGION}
+        if args.token == "aws:route53/getZone:getZone":
+            zone = request.get("name")
+            if zone not in account.zones or request.get("privateZone"):
+                raise NotFound(f"no matching Route 53 Hosted Zone found ({zone})")
+            zone_id = "Z" + _token(zone, length=20).upper()
+            return {"id": zone_id, "zoneId": zone_id, "name": zone, "privateZone": False,
+                    "nameServers": ["ns-1.awsdns-01.org", "ns-2.awsdns-02.com"]}
+        raise AssertionError(f"unexpected invoke {args.token}")
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps the resource options and the stack outputs that MockMonitor passes over."""
+
+    def __init__(self, mocks: RecordingMocks):
+        super().__init__(mocks)
+        self.options: dict[str, dict] = {}
+        self.stack_outputs: dict = {}
+
+    def RegisterResource(self, request):
+        name = request.name
+        response = super().RegisterResource(request)
+        self.options[name] = {
+            "protect": request.protect,
+            "retainOnDelete": request.retainOnDelete,
+            "parent": request.parent,
+            "type": request.type,
+            "custom": request.custom,
+        }
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        if "::pulumi:pulumi:Stack::" in request.urn:
+            self.stack_outputs = _sync_await(_deserialize(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+async def _deserialize(struct):
+    from pulumi.runtime import rpc
+
+    return rpc.deserialize_properties(struct)
+
+
+@dataclass
+class Run:
+    resources: dict[str, dict]
+    invokes: list[tuple[str, dict]]
+    options: dict[str, dict]
+    outputs: dict
+
+    def of_type(self, typ: str) -> list[dict]:
+        return [r for r in self.resources.values() if r["type"] == typ]
+
+    def one(self, typ: str) -> dict:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {len(found)}"
+        return found[0]
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    return {key: value if isinstance(value, str) else str(value).lower() for key, value in document["config"].items()}
+
+
+def run_program(stack: str = "production", account: FakeAccount | None = None, **overrides: str | None) -> Run:
+    """Run __main__.py for a shipped stack, with config keys overridden (None removes a key)."""
+    config = stack_config(stack)
+    for key, value in overrides.items():
+        full_key = f"api-maintenance:{key}"
+        if value is None:
+            config.pop(full_key, None)
+        else:
+            config[full_key] = value
+    mocks = RecordingMocks(account or FakeAccount.with_everything())
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="api-maintenance", stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+    # set_mocks made a root stack of its own; the program runs in a new one, as under `pulumi up`.
+    pulumi.runtime.settings.ROOT.set(None)
+    _sync_await(run_in_stack(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
+    return Run(mocks.resources, mocks.invokes, monitor.options, monitor.stack_outputs)
