@@ -53,12 +53,17 @@ def _uuid(seed: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def hosted_zone_id(zone: str) -> str:
+    return "Z" + _token(zone, length=20).upper()
+
+
 def balancer_dns_name(name: str) -> str:
     return f"{name}-{int(_token(name), 16) % 10**10}.{REGION}.elb.amazonaws.com"
 
 
-class NotFound(Exception):
-    pass
+def not_found(reason: str):
+    # The engine hands the SDK a provider's "not found" as an invoke failure, not an exception.
+    return {}, [("", reason)]
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -72,7 +77,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         resource_id, computed = self._computed(args.typ, args.name, inputs)
         outputs = {**inputs, **computed}
         assert args.name not in self.resources, f"two resources named {args.name}"
-        self.resources[args.name] = {"type": args.typ, "inputs": inputs, "outputs": outputs}
+        self.resources[args.name] = {"type": args.typ, "id": resource_id, "inputs": inputs, "outputs": outputs}
         return resource_id, outputs
 
     def _computed(self, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
@@ -115,7 +120,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.token == "aws:acm/getCertificate:getCertificate":
             arn = account.certificates.get(request.get("domain"))
             if arn is None or request.get("region") != REGION:
-                raise NotFound(f"no ACM Certificate matching domain ({request.get('domain')})")
+                return not_found(f"no ACM Certificate matching domain ({request.get('domain')})")
             return {"arn": arn, "domain": request["domain"], "id": arn, "status": "ISSUED", "region": REGION}
         if args.token in ("aws:lb/getLoadBalancer:getLoadBalancer", "aws:elb/getLoadBalancer:getLoadBalancer"):
             name = request.get("name")
@@ -125,13 +130,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 else account.classic_balancers
             )
             if name not in known:
-                raise NotFound(f"reading Load Balancer ({name}): couldn't find resource")
+                return not_found(f"reading Load Balancer ({name}): couldn't find resource")
             return {"name": name, "dnsName": balancer_dns_name(name), "zoneId": "Z35SXDOTRQ7X7K", "region": REGION}
         if args.token == "aws:route53/getZone:getZone":
             zone = request.get("name")
             if zone not in account.zones or request.get("privateZone"):
-                raise NotFound(f"no matching Route 53 Hosted Zone found ({zone})")
-            zone_id = "Z" + _token(zone, length=20).upper()
+                return not_found(f"no matching Route 53 Hosted Zone found ({zone})")
+            zone_id = hosted_zone_id(zone)
             return {"id": zone_id, "zoneId": zone_id, "name": zone, "privateZone": False,
                     "nameServers": ["ns-1.awsdns-01.org", "ns-2.awsdns-02.com"]}
         raise AssertionError(f"unexpected invoke {args.token}")
@@ -190,20 +195,35 @@ def stack_config(stack: str) -> dict[str, str]:
     return {key: value if isinstance(value, str) else str(value).lower() for key, value in document["config"].items()}
 
 
+class MockProgram:
+    """One run of __main__.py for a shipped stack, config keys overridden (None removes a key)."""
+
+    def __init__(self, stack: str = "production", account: FakeAccount | None = None, **overrides: str | None):
+        self.stack = stack
+        self.config = stack_config(stack)
+        for key, value in overrides.items():
+            full_key = f"api-maintenance:{key}"
+            if value is None:
+                self.config.pop(full_key, None)
+            else:
+                self.config[full_key] = value
+        self.mocks = RecordingMocks(account or FakeAccount.with_everything())
+        self.monitor = RecordingMonitor(self.mocks)
+
+    def run(self) -> Run:
+        pulumi.runtime.set_mocks(
+            self.mocks, project="api-maintenance", stack=self.stack, preview=False, monitor=self.monitor
+        )
+        pulumi.runtime.set_all_config(self.config)
+        # set_mocks made a root stack of its own; the program runs in a new one, as under `pulumi up`.
+        pulumi.runtime.settings.ROOT.set(None)
+        _sync_await(run_in_stack(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
+        return self.result
+
+    @property
+    def result(self) -> Run:
+        return Run(self.mocks.resources, self.mocks.invokes, self.monitor.options, self.monitor.stack_outputs)
+
+
 def run_program(stack: str = "production", account: FakeAccount | None = None, **overrides: str | None) -> Run:
-    """Run __main__.py for a shipped stack, with config keys overridden (None removes a key)."""
-    config = stack_config(stack)
-    for key, value in overrides.items():
-        full_key = f"api-maintenance:{key}"
-        if value is None:
-            config.pop(full_key, None)
-        else:
-            config[full_key] = value
-    mocks = RecordingMocks(account or FakeAccount.with_everything())
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="api-maintenance", stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config)
-    # set_mocks made a root stack of its own; the program runs in a new one, as under `pulumi up`.
-    pulumi.runtime.settings.ROOT.set(None)
-    _sync_await(run_in_stack(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
-    return Run(mocks.resources, mocks.invokes, monitor.options, monitor.stack_outputs)
+    return MockProgram(stack, account, **overrides).run()

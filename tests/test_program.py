@@ -1,0 +1,276 @@
+"""The real __main__.py on Pulumi's mock runtime: resources, lookups, outputs, bad input."""
+
+import json
+import mimetypes
+
+import pulumi
+import pytest
+
+from mock_aws import ACCOUNT, REGION, STACKS, FakeAccount, MockProgram, balancer_dns_name, hosted_zone_id, run_program, PROJECT_DIR
+
+BUCKET = "aws:s3/bucket:Bucket"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+RECORD = "aws:route53/record:Record"
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+FUNCTION = "aws:cloudfront/function:Function"
+
+LIVE = {"production": "elb-production-boss", "integration": "elb-integration-boss"}
+DOMAIN = {"production": "api.theboss.io", "integration": "api.integration.theboss.io"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("maintenance", ["true", "false"])
+def test_record_points_where_the_flag_says(stack, maintenance):
+    run = run_program(stack, maintenance=maintenance)
+    record = run.one(RECORD)["inputs"]
+    distribution = run.one(DISTRIBUTION)["outputs"]
+    live = balancer_dns_name(LIVE[stack])
+    expected = distribution["domainName"] if maintenance == "true" else live
+    assert record["records"] == [expected]
+    assert record["name"] == DOMAIN[stack]
+    assert record["type"] == "CNAME"
+    assert record["ttl"] == 60
+    assert record["allowOverwrite"] is True
+    assert run.outputs == {
+        "mode": "maintenance" if maintenance == "true" else "live",
+        "domain": DOMAIN[stack],
+        "target": expected,
+        "liveTarget": live,
+        "distributionId": run.one(DISTRIBUTION)["id"],
+        "distributionDomain": distribution["domainName"],
+        "bucket": run.one(BUCKET)["outputs"]["bucket"],
+        "checkCommand": f"dig +noall +answer {DOMAIN[stack]} CNAME",
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_flipping_the_flag_changes_only_the_record_target(stack):
+    on, off = run_program(stack, maintenance="true"), run_program(stack, maintenance="false")
+    assert on.resources.keys() == off.resources.keys()
+    assert on.options == off.options
+    differences = {
+        name: sorted(
+            key
+            for key in on.resources[name]["inputs"].keys() | off.resources[name]["inputs"].keys()
+            if on.resources[name]["inputs"].get(key) != off.resources[name]["inputs"].get(key)
+        )
+        for name in on.resources
+    }
+    assert {name: keys for name, keys in differences.items() if keys} == {"record": ["records"]}
+    assert on.invokes == off.invokes
+
+
+def test_flag_defaults_to_live_when_unset():
+    run = run_program("integration", maintenance=None)
+    assert run.outputs["mode"] == "live"
+    assert run.one(RECORD)["inputs"]["records"] == [balancer_dns_name("elb-integration-boss")]
+
+
+def test_bucket_is_private_encrypted_and_owner_enforced():
+    run = run_program("production")
+    assert run.one(BUCKET)["inputs"]["bucket"] == "maintenance-prod-boss"
+    block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")["inputs"]
+    assert {k: block[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")} == dict.fromkeys(
+        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+    )
+    ownership = run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]
+    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    encryption = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["inputs"]
+    assert encryption["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    for resource in (block, ownership, encryption):
+        assert resource["bucket"] == "maintenance-prod-boss"
+
+
+def test_integration_bucket_is_auto_named():
+    run = run_program("integration")
+    assert "bucket" not in run.one(BUCKET)["inputs"]
+    assert run.outputs["bucket"].startswith("bucket-")
+
+
+def test_every_site_file_is_uploaded_with_its_content_type_and_short_cache():
+    run = run_program("production")
+    objects = {o["inputs"]["key"]: o["inputs"] for o in run.of_type("aws:s3/bucketObject:BucketObject")}
+    files = sorted(p.relative_to(PROJECT_DIR / "site").as_posix() for p in (PROJECT_DIR / "site").rglob("*") if p.is_file())
+    assert sorted(objects) == files and "index.html" in files
+    for key, inputs in objects.items():
+        assert inputs["contentType"].split(";")[0] == mimetypes.guess_type(key)[0]
+        assert inputs["cacheControl"] == "public, max-age=60"
+        assert inputs["bucket"] == "maintenance-prod-boss"
+    assert '<meta name="api-maintenance" content="on">' in objects["index.html"]["content"]
+
+
+def test_bucket_policy_lets_only_this_distribution_read_over_tls():
+    run = run_program("production")
+    policy = json.loads(run.one(POLICY)["inputs"]["policy"])
+    distribution_arn = run.one(DISTRIBUTION)["outputs"]["arn"]
+    allow, deny = policy["Statement"]
+    assert allow == {
+        "Sid": "AllowCloudFrontToReadObjects",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::maintenance-prod-boss/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+    }
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == ["arn:aws:s3:::maintenance-prod-boss", "arn:aws:s3:::maintenance-prod-boss/*"]
+
+
+def test_distribution_settings():
+    run = run_program("production")
+    distribution = run.one(DISTRIBUTION)["inputs"]
+    access_control = run.one("aws:cloudfront/originAccessControl:OriginAccessControl")
+    assert access_control["inputs"]["originAccessControlOriginType"] == "s3"
+    assert access_control["inputs"]["signingBehavior"] == "always"
+    assert access_control["inputs"]["signingProtocol"] == "sigv4"
+    [origin] = distribution["origins"]
+    assert origin["domainName"] == f"maintenance-prod-boss.s3.{REGION}.amazonaws.com"
+    assert origin["originAccessControlId"] == access_control["id"]
+    assert distribution["aliases"] == ["api.theboss.io"]
+    assert distribution["enabled"] is True
+    assert distribution["defaultRootObject"] == "index.html"
+    assert distribution["priceClass"] == "PriceClass_100"
+    assert distribution["isIpv6Enabled"] is True
+    assert distribution["httpVersion"] == "http2and3"
+    assert distribution["viewerCertificate"] == {
+        "acmCertificateArn": FakeAccount.with_everything().certificates["api.theboss.io"],
+        "sslSupportMethod": "sni-only",
+        "minimumProtocolVersion": "TLSv1.2_2021",
+    }
+    behavior = distribution["defaultCacheBehavior"]
+    assert behavior["viewerProtocolPolicy"] == "allow-all"
+    assert behavior["targetOriginId"] == origin["originId"]
+    assert behavior["cachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"
+    assert "forwardedValues" not in behavior
+    assert distribution["customErrorResponses"] == [
+        {"errorCode": code, "responseCode": 200, "responsePagePath": "/index.html", "errorCachingMinTtl": 10}
+        for code in (403, 404)
+    ]
+
+
+def test_distribution_takes_configured_codes_price_and_certificate():
+    arn = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
+    run = run_program(
+        "integration", responseCode="503", errorCachingMinTtl="30", priceClass="PriceClass_All", certificateArn=arn, ttl="300"
+    )
+    distribution = run.one(DISTRIBUTION)["inputs"]
+    assert {(r["responseCode"], r["errorCachingMinTtl"]) for r in distribution["customErrorResponses"]} == {(503, 30)}
+    assert distribution["priceClass"] == "PriceClass_All"
+    assert distribution["viewerCertificate"]["acmCertificateArn"] == arn
+    assert run.one(RECORD)["inputs"]["ttl"] == 300
+    assert not [token for token, _ in run.invokes if token.startswith("aws:acm/")]
+
+
+@pytest.mark.parametrize("stack, protected", [("production", True), ("integration", False)])
+def test_protection_and_retention(stack, protected):
+    run = run_program(stack)
+    assert run.options["distribution"]["protect"] is protected
+    assert run.options["record"]["protect"] is protected
+    assert run.options["record"]["retainOnDelete"] is True
+    assert run.options["bucket"]["protect"] is False
+
+
+def test_each_aws_concept_is_a_component_with_its_resources_as_children():
+    run = run_program("production")
+    site_children = {"bucket", "bucket-public-access-block", "bucket-ownership", "bucket-encryption", "page-index.html",
+                     "origin-access-control", "maintenance-responses", "distribution", "bucket-policy"}
+    for name in site_children:
+        assert run.options[name]["parent"].endswith("MaintenanceSite::maintenance-site"), name
+    assert run.options["record"]["parent"].endswith("DnsSwitch::api-record")
+
+
+def test_lookups_are_called_with_the_right_arguments():
+    run = run_program("production")
+    assert run.invokes == [
+        ("aws:acm/getCertificate:getCertificate",
+         {"domain": "api.theboss.io", "statuses": ["ISSUED"], "mostRecent": True, "region": "us-east-1"}),
+        ("aws:lb/getLoadBalancer:getLoadBalancer", {"name": "elb-production-boss", "region": "us-east-1"}),
+        ("aws:route53/getZone:getZone", {"name": "theboss.io", "privateZone": False}),
+    ]
+    assert run.one(RECORD)["inputs"]["zoneId"] == hosted_zone_id("theboss.io")
+
+
+def test_classic_load_balancer_is_found_after_elbv2():
+    account = FakeAccount.with_everything()
+    account.application_balancers.clear()
+    account.classic_balancers.add("elb-production-boss")
+    run = run_program("production", account=account)
+    tokens = [token for token, _ in run.invokes]
+    assert tokens[1:3] == ["aws:lb/getLoadBalancer:getLoadBalancer", "aws:elb/getLoadBalancer:getLoadBalancer"]
+    assert run.outputs["liveTarget"] == balancer_dns_name("elb-production-boss")
+
+
+def test_live_target_given_directly_needs_no_balancer_lookup():
+    run = run_program("production", liveLoadBalancer=None, liveTarget="Live.Example.NET.")
+    assert run.outputs["liveTarget"] == "live.example.net"
+    assert not [t for t, _ in run.invokes if "LoadBalancer" in t]
+
+
+def _failing(account=None, **overrides) -> str:
+    program = MockProgram("production", account, **overrides)
+    with pytest.raises(pulumi.RunError) as failure:
+        program.run()
+    assert program.mocks.resources == {}, "a resource was declared before the error"
+    return str(failure.value)
+
+
+BAD_INPUT = [
+    ({"domain": None}, "api-maintenance:domain is required", "pulumi config set domain"),
+    ({"maintenance": "yes"}, "api-maintenance:maintenance must be true or false", "pulumi config set maintenance true -s production"),
+    ({"liveTarget": "x.example.com"}, "exactly one of liveTarget", "pulumi config rm liveTarget -s production"),
+    ({"liveLoadBalancer": None}, "neither is set", "pulumi config set liveLoadBalancer"),
+    ({"liveLoadBalancer": None, "liveTarget": "10.0.0.1"}, "api-maintenance:liveTarget must be a host name, not an IP address", "pulumi config set liveTarget"),
+    ({"liveLoadBalancer": None, "liveTarget": "2001:db8::1"}, "not an IP address", "pulumi config set liveTarget"),
+    ({"liveLoadBalancer": None, "liveTarget": "api.theboss.io"}, "is the domain itself", "pulumi config set liveTarget"),
+    ({"zone": "example.org"}, "is not inside api-maintenance:zone", "pulumi config set zone theboss.io -s production"),
+    ({"zone": "api.theboss.io"}, "is not inside api-maintenance:zone", "pulumi config set zone theboss.io"),
+    ({"ttl": "abc"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl 60"),
+    ({"ttl": "86401"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl"),
+    ({"ttl": "-1"}, "api-maintenance:ttl", "pulumi config set ttl"),
+    ({"responseCode": "201"}, "api-maintenance:responseCode must be one of CloudFront's codes", "pulumi config set responseCode"),
+    ({"responseCode": "ok"}, "api-maintenance:responseCode", "pulumi config set responseCode"),
+    ({"priceClass": "PriceClass_300"}, "api-maintenance:priceClass must be one of PriceClass_100", "pulumi config set priceClass"),
+    ({"bucketName": "Maintenance_Prod"}, "api-maintenance:bucketName", "pulumi config set bucketName"),
+    ({"bucketName": "ab"}, "api-maintenance:bucketName", "pulumi config set bucketName"),
+    ({"bucketName": "a..b"}, "two dots", "pulumi config set bucketName"),
+    ({"bucketName": "192.168.1.1"}, "IP address", "pulumi config set bucketName"),
+    ({"bucketName": "xn--maintenance"}, "reserves", "pulumi config set bucketName"),
+    ({"certificateArn": "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"}, "in us-east-1, not eu-west-1", "pulumi config set certificateArn"),
+    ({"certificateArn": "arn:aws:iam::111122223333:server-certificate/x"}, "must be an ACM certificate ARN", "pulumi config set certificateArn"),
+    ({"protect": "1"}, "api-maintenance:protect must be true or false", "pulumi config set protect"),
+    ({"errorCachingMinTtl": "ten"}, "api-maintenance:errorCachingMinTtl", "pulumi config set errorCachingMinTtl"),
+    ({"domain": "api..theboss.io"}, "api-maintenance:domain must be a fully qualified host name", "pulumi config set domain"),
+    ({"liveLoadBalancer": "-bad-"}, "api-maintenance:liveLoadBalancer must be a load balancer name", "pulumi config set liveLoadBalancer"),
+]
+
+
+@pytest.mark.parametrize("overrides, problem, fix", BAD_INPUT)
+def test_bad_input_stops_before_any_resource(overrides, problem, fix):
+    message = _failing(**overrides)
+    assert problem in message
+    assert fix in message
+    assert "Traceback" not in message
+
+
+def test_every_bad_value_is_reported_at_once():
+    message = _failing(ttl="x", priceClass="cheap", maintenance="on")
+    for key in ("ttl", "priceClass", "maintenance"):
+        assert f"api-maintenance:{key}" in message
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda a: a.certificates.clear(), "found no ISSUED ACM certificate for api.theboss.io in us-east-1"),
+        (lambda a: a.application_balancers.clear(),
+         "found no load balancer named 'elb-production-boss' (application, network or classic) in region us-east-1"),
+        (lambda a: a.zones.clear(), "found no public Route53 hosted zone named theboss.io"),
+    ],
+)
+def test_a_lookup_that_finds_nothing_says_what_and_where(change, expected):
+    account = FakeAccount.with_everything()
+    change(account)
+    message = _failing(account)
+    assert expected in message
+    assert "pulumi config get" in message
