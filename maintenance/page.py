@@ -19,7 +19,7 @@ def utc_iso(moment: datetime) -> str:
 def _until_block(until: datetime | None) -> str:
     if until is None:
         return ""
-    readable = until.strftime("%A %d %B %Y, %H:%M UTC")
+    readable = f"{until:%A} {until.day} {until:%B %Y, %H:%M} UTC"
     return (
         f'<p>Expected back by <time data-until datetime="{utc_iso(until)}">{escape(readable)}</time>.</p>\n'
         '<p id="local-time" class="muted" hidden></p>'

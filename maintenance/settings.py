@@ -240,7 +240,8 @@ def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optiona
         try:
             values[key] = parse(text)
         except ValueError as error:
-            problems.append(f"{PROJECT}:{key} {error}, got {text!r}. Fix: {_fix(key, stack)}")
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            problems.append(f"{PROJECT}:{key} {error}, got {shown!r}. Fix: {_fix(key, stack)}")
 
     domain = values.get("domain")
     if raw.get("domain") is None:

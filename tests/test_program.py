@@ -274,3 +274,66 @@ def test_a_lookup_that_finds_nothing_says_what_and_where(change, expected):
     message = _failing(account)
     assert expected in message
     assert "pulumi config get" in message
+
+
+def test_edge_function_answers_every_viewer_request():
+    run = run_program("production")
+    function = run.one(FUNCTION)
+    assert function["inputs"]["runtime"] == "cloudfront-js-2.0"
+    assert function["inputs"]["publish"] is True
+    assert "function handler(event)" in function["inputs"]["code"]
+    behavior = run.one(DISTRIBUTION)["inputs"]["defaultCacheBehavior"]
+    assert behavior["functionAssociations"] == [{"eventType": "viewer-request", "functionArn": function["outputs"]["arn"]}]
+    assert sorted(behavior["allowedMethods"]) == sorted(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    assert sorted(behavior["cachedMethods"]) == ["GET", "HEAD"]
+    # All methods reach the edge, yet the bucket still grants nothing but reads.
+    allow = json.loads(run.one(POLICY)["inputs"]["policy"])["Statement"][0]
+    assert allow["Action"] == "s3:GetObject"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"message": "Database upgrade until 06:00 UTC."}, {"until": "2026-12-01T06:00:00Z"}, {"retryAfter": "900"}],
+)
+def test_changing_the_announcement_republishes_only_the_function_and_page(change):
+    before, after = run_program("production"), run_program("production", **change)
+    changed = {
+        name: sorted(k for k in resource["inputs"] if resource["inputs"][k] != after.resources[name]["inputs"].get(k))
+        for name, resource in before.resources.items()
+    }
+    changed = {name: keys for name, keys in changed.items() if keys}
+    expected = {"maintenance-responses": ["code"]}
+    if "retryAfter" not in change:
+        expected["page-index.html"] = ["content"]
+    assert changed == expected
+
+
+def test_page_shows_configured_message_until_and_contact():
+    run = run_program(
+        "production", message="Back at <6am> & later", until="2026-12-01T07:00:00+01:00", contact="https://status.theboss.io"
+    )
+    page = run.one("aws:s3/bucketObject:BucketObject")["inputs"]["content"]
+    assert "Back at &lt;6am&gt; &amp; later" in page
+    assert 'datetime="2026-12-01T06:00:00Z"' in page
+    assert 'href="https://status.theboss.io"' in page
+    body = run.one(FUNCTION)["inputs"]["code"]
+    assert json.dumps(json.dumps({"maintenance": True, "status": 503, "message": "Back at <6am> & later",
+                                  "until": "2026-12-01T06:00:00Z"})) in body
+
+
+ANNOUNCEMENT_BAD_INPUT = [
+    ({"until": "2026-12-01T06:00:00"}, "api-maintenance:until must say its time zone", "pulumi config set until"),
+    ({"until": "next tuesday"}, "api-maintenance:until must be an ISO-8601 date-time", "pulumi config set until"),
+    ({"contact": "call bob"}, "api-maintenance:contact must be an e-mail address or an https:// URL", "pulumi config set contact"),
+    ({"contact": "http://status.theboss.io"}, "api-maintenance:contact", "pulumi config set contact"),
+    ({"retryAfter": "0"}, "api-maintenance:retryAfter must be a whole number from 1 to 86400", "pulumi config set retryAfter"),
+    ({"retryAfter": "86401"}, "api-maintenance:retryAfter", "pulumi config set retryAfter"),
+    ({"message": "x" * 501}, "api-maintenance:message must be at most 500 characters, not 501", "pulumi config set message"),
+    ({"message": "   "}, "api-maintenance:message must not be empty", "pulumi config set message"),
+]
+
+
+@pytest.mark.parametrize("overrides, problem, fix", ANNOUNCEMENT_BAD_INPUT)
+def test_bad_announcement_stops_before_any_resource(overrides, problem, fix):
+    message = _failing(**overrides)
+    assert problem in message and fix in message
