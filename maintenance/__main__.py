@@ -1,0 +1,25 @@
+"""python -m maintenance: commands for operators during a maintenance window."""
+
+import argparse
+import sys
+
+from . import status
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m maintenance", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    status_parser = commands.add_parser(
+        "status", help="tell whether the switch has reached the world", description=status.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_arguments(status_parser)
+    args = parser.parse_args(argv)
+    try:
+        return status.run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

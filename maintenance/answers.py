@@ -1,0 +1,107 @@
+"""What an answer means: classifying a DNS target or an HTTP response as maintenance or live.
+
+Pure functions, shared by every check the `status` command makes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Optional
+
+MAINTENANCE = "maintenance"
+LIVE = "live"
+UNKNOWN = "unknown"
+FAILED = "failed"
+
+_CLOUDFRONT = re.compile(r"\.cloudfront\.net$")
+# ALB and classic: NAME-ID.REGION.elb.amazonaws.com; NLB: NAME-ID.elb.REGION.amazonaws.com
+_LOAD_BALANCER = re.compile(r"\.elb\.(?:[a-z0-9-]+\.)?amazonaws\.com$")
+MARKER_NAME = "api-maintenance"
+
+EXIT_AGREED = 0
+EXIT_DISAGREES = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+
+
+def normalise(name: str) -> str:
+    return name.strip().lower().rstrip(".")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Where the name should point in each mode; None where only the name's pattern is known."""
+
+    desired: str
+    maintenance_target: Optional[str] = None
+    live_target: Optional[str] = None
+
+
+def classify_target(target: str, expectation: Expectation) -> str:
+    name = normalise(target)
+    if expectation.maintenance_target:
+        if name == normalise(expectation.maintenance_target):
+            return MAINTENANCE
+    elif _CLOUDFRONT.search(name):
+        return MAINTENANCE
+    if expectation.live_target:
+        if name == normalise(expectation.live_target):
+            return LIVE
+    elif _LOAD_BALANCER.search(name):
+        return LIVE
+    return UNKNOWN
+
+
+class _MarkerFinder(HTMLParser):
+    found = False
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "meta" and values.get("name") == MARKER_NAME and values.get("content") == "on":
+            self.found = True
+
+
+def classify_http(status: int, content_type: str, text: str) -> str:
+    """MAINTENANCE for the edge's 503 JSON contract or the page's marker, else LIVE."""
+    if status == 503 and "json" in content_type.lower():
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if isinstance(document, dict) and document.get("maintenance") is True:
+            return MAINTENANCE
+    if "html" in content_type.lower():
+        finder = _MarkerFinder()
+        finder.feed(text)
+        if finder.found:
+            return MAINTENANCE
+    return LIVE
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One server's (or the HTTP check's) answer."""
+
+    role: str  # "authoritative", "resolver" or "http"
+    server: str
+    state: str  # MAINTENANCE, LIVE, UNKNOWN or FAILED
+    answer: Optional[str] = None  # the CNAME target, or the HTTP response in brief
+    ttl: Optional[int] = None
+    error: Optional[str] = None
+
+
+def exit_status(answers: list[Answer], desired: str) -> int:
+    if any(a.state == FAILED for a in answers):
+        return EXIT_FAILED
+    if any(a.state != desired for a in answers):
+        return EXIT_DISAGREES
+    return EXIT_AGREED
+
+
+def longest_stale_ttl(answers: list[Answer], desired: str) -> Optional[int]:
+    """How long the slowest server may still hand out an answer other than the desired one."""
+    ttls = [a.ttl for a in answers if a.state not in (desired, FAILED) and a.ttl is not None]
+    return max(ttls, default=None)

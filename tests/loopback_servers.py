@@ -1,0 +1,127 @@
+"""Real servers on loopback for the status tests: dnsmasq, a silent UDP port, an HTTP server."""
+
+from __future__ import annotations
+
+import http.server
+import itertools
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import dns.exception
+import dns.message
+import dns.query
+
+from requirements import require_program
+
+_NEXT_ADDRESS = itertools.count(os.getpid() % 100 + 20)
+
+
+def fresh_address() -> str:
+    """A loopback address of its own for each server, so that tests never share one."""
+    return f"127.0.{next(_NEXT_ADDRESS) % 250 + 1}.{os.getpid() % 200 + 20}"
+
+
+def free_udp_port(address: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((address, 0))
+        return probe.getsockname()[1]
+
+
+class Dnsmasq:
+    """dnsmasq serving CNAMEs for one zone; `serve` restarts it with other records on the same port."""
+
+    def __init__(self, zone: str = "theboss.io", address: str | None = None, port: int | None = None):
+        self.binary = require_program("dnsmasq")
+        self.zone = zone
+        self.address = address or fresh_address()
+        self.port = port or free_udp_port(self.address)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.address}:{self.port}"
+
+    def serve(self, cnames: dict[str, str], ttl: int = 60, local_zone: bool = True, extra: tuple[str, ...] = ()):
+        self.stop()
+        command = [
+            self.binary, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+            "--bind-interfaces", f"--listen-address={self.address}", f"--port={self.port}", "--user=root",
+            "--pid-file=", "--log-facility=-", *extra,
+        ]
+        if local_zone:
+            # Names in the zone that are not configured answer NXDOMAIN; without this, REFUSED.
+            command.append(f"--local=/{self.zone}/")
+        for name, target in cnames.items():
+            command += [f"--host-record={target},192.0.2.10", f"--cname={name},{target},{ttl}"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._wait_until_answering()
+        return self
+
+    def _wait_until_answering(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"dnsmasq exited: {self.process.stderr.read().decode()}")
+            try:
+                dns.query.udp(dns.message.make_query(f"ready.{self.zone}", "A"), self.address, port=self.port, timeout=0.2)
+                return
+            except dns.exception.Timeout:
+                continue
+        raise RuntimeError("dnsmasq did not answer within 10 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+class SilentServer:
+    """A UDP port that takes queries and never answers."""
+
+    def __init__(self):
+        self.address = fresh_address()
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind((self.address, 0))
+        self.endpoint = f"{self.address}:{self.socket.getsockname()[1]}"
+
+    def close(self):
+        self.socket.close()
+
+
+class ApiServer:
+    """An HTTP server on loopback whose answer a test can change: the maintenance 503, or live."""
+
+    MAINTENANCE = (503, "application/json", json.dumps({"maintenance": True, "status": 503, "message": "m", "until": None}))
+    LIVE = (200, "application/json", json.dumps({"users": []}))
+
+    def __init__(self):
+        self.response = self.LIVE
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append({"path": self.path, "accept": self.headers.get("Accept")})
+                status, content_type, body = server.response
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

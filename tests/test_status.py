@@ -1,0 +1,267 @@
+"""`python -m maintenance status` against real servers on loopback: dnsmasq and an HTTP server."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from loopback_servers import ApiServer, Dnsmasq, SilentServer, fresh_address
+from maintenance import status
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = "api.theboss.io"
+LIVE_TARGET = "elb-live-1234567890.us-east-1.elb.amazonaws.com"
+DISTRIBUTION = "d111111abcdef8.cloudfront.net"
+
+
+def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_TARGET}", name: str = "window") -> Path:
+    (folder / f"Pulumi.{name}.yaml").write_text(
+        "config:\n"
+        "  aws:region: us-east-1\n"
+        f"  api-maintenance:maintenance: \"{str(maintenance).lower()}\"\n"
+        f"  api-maintenance:domain: {DOMAIN}\n"
+        "  api-maintenance:zone: theboss.io\n"
+        f"  api-maintenance:{live}\n"
+    )
+    return folder
+
+
+def run_status(folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
+    env = {"PATH": path, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "maintenance", "status", "window", "--cwd", str(folder), *arguments],
+        capture_output=True, text=True, timeout=timeout, env=env,
+    )
+
+
+@pytest.fixture
+def dnsmasq():
+    servers = []
+
+    def start(cnames, **options):
+        server = Dnsmasq().serve(cnames, **options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def api():
+    server = ApiServer()
+    yield server
+    server.close()
+
+
+def both_roles(server) -> tuple[str, ...]:
+    return ("--nameserver", server.endpoint, "--resolver", server.endpoint)
+
+
+def test_live_answer_agrees_with_live_stack(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET}, ttl=300)
+    result = run_status(stack_file(tmp_path, maintenance=False), *both_roles(server))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{DOMAIN} (stack window) should be in live mode"
+    assert len([line for line in lines if line.startswith("  ok ")]) == 2
+    assert f"live        {LIVE_TARGET}  TTL 300s" in result.stdout
+    assert lines[-1] == "2/2 agree with live (exit 0)"
+
+
+def test_maintenance_answer_agrees_with_maintenance_stack(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: DISTRIBUTION})
+    result = run_status(stack_file(tmp_path, maintenance=True), *both_roles(server), "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["desired"] == "maintenance" and document["agreed"] is True and document["exit"] == 0
+    assert [(a["role"], a["state"], a["answer"], a["ttl"]) for a in document["answers"]] == [
+        ("authoritative", "maintenance", DISTRIBUTION, 60),
+        ("resolver", "maintenance", DISTRIBUTION, 60),
+    ]
+    assert document["expected"] == {"maintenance": "*.cloudfront.net", "live": LIVE_TARGET}
+
+
+def test_a_server_still_giving_the_old_answer_exits_1_with_its_ttl(tmp_path, dnsmasq):
+    new, old = dnsmasq({DOMAIN: DISTRIBUTION}), dnsmasq({DOMAIN: LIVE_TARGET}, ttl=240)
+    result = run_status(stack_file(tmp_path, maintenance=True), "--nameserver", new.endpoint, "--resolver", old.endpoint)
+    assert result.returncode == 1
+    assert f"  NOT resolver      {old.endpoint}" in result.stdout
+    assert result.stdout.splitlines()[-1] == "1/2 agree with maintenance; an old answer may live 240s more (exit 1)"
+
+
+def test_wait_sees_a_flip_within_one_interval(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    interval = 1.0
+    command = [sys.executable, "-m", "maintenance", "status", "window", "--cwd", str(stack_file(tmp_path, True)),
+               *both_roles(server), "--wait", "--interval", str(interval), "--timeout", "60", "--query-timeout", "0.5"]
+    waiting = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    time.sleep(2.5)
+    assert waiting.poll() is None, "exited before the flip"
+    server.serve({DOMAIN: DISTRIBUTION})
+    flipped = time.monotonic()
+    out, err = waiting.communicate(timeout=30)
+    seen_after = time.monotonic() - flipped
+    assert waiting.returncode == 0, out + err
+    assert seen_after <= interval + 1.0, f"flip seen {seen_after:.2f}s after it happened"
+    progress = out.splitlines()
+    assert progress[0].startswith("[") and "0/2 agree with maintenance; an old answer may live 60s more" in progress[0]
+    assert progress[-1] == "2/2 agree with maintenance (exit 0)"
+
+
+def test_wait_gives_up_at_its_timeout_with_exit_1(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    started = time.monotonic()
+    result = run_status(stack_file(tmp_path, True), *both_roles(server), "--wait", "--interval", "0.5", "--timeout", "2")
+    took = time.monotonic() - started
+    assert result.returncode == 1
+    assert 2 <= took < 10
+    assert result.stdout.count("0/2 agree with maintenance") >= 3
+
+
+def test_progress_is_one_live_line_on_a_terminal(dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    plan = status.Plan("window", DOMAIN, status.Expectation("maintenance"),
+                       (status.Server("resolver", server.endpoint, server.address, server.port),), None, None, 1.0)
+    terminal = Terminal()
+    answers, code, elapsed = status.wait(plan, timeout=1.2, interval=0.3, out=terminal)
+    assert code == 1 and elapsed >= 1.2
+    screen = terminal.getvalue()
+    assert screen.count("\r\033[K[") >= 3 and screen.endswith("\n") and screen.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "case, expected_error",
+    [("timeout", "timeout: no answer within 0.5s"), ("nxdomain", "NXDOMAIN"), ("refused", "REFUSED")],
+)
+def test_a_failing_server_is_reported_and_exits_3(tmp_path, dnsmasq, case, expected_error):
+    good = dnsmasq({DOMAIN: LIVE_TARGET})
+    if case == "timeout":
+        silent = SilentServer()
+        bad = silent.endpoint
+    elif case == "nxdomain":
+        bad = dnsmasq({"other.theboss.io": LIVE_TARGET}).endpoint
+    else:
+        bad = dnsmasq({"other.theboss.io": LIVE_TARGET}, local_zone=False).endpoint
+    result = run_status(stack_file(tmp_path, False), "--nameserver", good.endpoint, "--resolver", bad,
+                        "--query-timeout", "0.5", "--json")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    answers = json.loads(result.stdout)["answers"]
+    assert answers[0]["state"] == "live"
+    assert answers[1] == {"role": "resolver", "server": bad, "state": "failed", "answer": None, "ttl": None,
+                          "error": expected_error}
+
+
+def test_http_check_follows_the_api_from_maintenance_to_live(tmp_path, dnsmasq, api):
+    server = dnsmasq({DOMAIN: DISTRIBUTION})
+    folder = stack_file(tmp_path, True)
+    api.response = ApiServer.MAINTENANCE
+    during = run_status(folder, *both_roles(server), "--url", api.url)
+    assert during.returncode == 0, during.stdout
+    assert f"  ok  http          {api.url}  maintenance 503 application/json" in during.stdout
+    api.response = ApiServer.LIVE
+    after = run_status(folder, *both_roles(server), "--url", api.url)
+    assert after.returncode == 1
+    assert f"  NOT http          {api.url}  live        200 application/json" in after.stdout
+    assert api.requests == [{"path": "/", "accept": "application/json"}] * 2
+
+
+def test_http_check_recognises_the_page_marker(tmp_path, dnsmasq, api):
+    server = dnsmasq({DOMAIN: DISTRIBUTION})
+    api.response = (200, "text/html; charset=utf-8", (ROOT / "site" / "index.html").read_text())
+    result = run_status(stack_file(tmp_path, True), *both_roles(server), "--url", api.url)
+    assert result.returncode == 0, result.stdout
+
+
+def test_http_connection_error_exits_3(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    result = run_status(stack_file(tmp_path, False), *both_roles(server), "--url", "http://127.0.0.1:9/")
+    assert result.returncode == 3
+    assert "ConnectError" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_stack_outputs_from_the_pulumi_cli_make_the_match_exact(tmp_path, dnsmasq):
+    other_distribution = "d999999zzzzzz9.cloudfront.net"
+    server = dnsmasq({DOMAIN: other_distribution})
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text(f"#!/bin/sh\necho '{json.dumps({'distributionDomain': DISTRIBUTION, 'liveTarget': LIVE_TARGET})}'\n")
+    fake.chmod(0o755)
+    folder = stack_file(tmp_path, True)
+    with_cli = run_status(folder, *both_roles(server), "--json", path=f"{bin_dir}:/usr/bin:/bin")
+    document = json.loads(with_cli.stdout)
+    assert document["expected"]["maintenance"] == DISTRIBUTION
+    assert [a["state"] for a in document["answers"]] == ["unknown", "unknown"]
+    assert with_cli.returncode == 1
+    without_cli = run_status(folder, *both_roles(server))
+    assert without_cli.returncode == 0
+
+
+def test_load_balancer_stack_counts_any_elb_name_as_live(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: "my-nlb-0123456789abcdef.elb.us-east-1.amazonaws.com"})
+    result = run_status(stack_file(tmp_path, False, live="liveLoadBalancer: my-nlb"), *both_roles(server))
+    assert result.returncode == 0, result.stdout
+
+
+def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
+    address = fresh_address()
+    server = Dnsmasq(address=address, port=53).serve(
+        {DOMAIN: DISTRIBUTION},
+        extra=(f"--auth-server=ns1.theboss.io,{address}", "--auth-zone=theboss.io",
+               f"--host-record=ns1.theboss.io,{address}"),
+    )
+    try:
+        result = run_status(stack_file(tmp_path, True), "--resolver", f"{address}:53", "--json")
+    finally:
+        server.stop()
+    document = json.loads(result.stdout)
+    assert [(a["role"], a["server"], a["state"]) for a in document["answers"]] == [
+        ("authoritative", f"ns1.theboss.io {address}", "maintenance"),
+        ("resolver", f"{address}:53", "maintenance"),
+    ]
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "arguments, stack_yaml, message",
+    [
+        (("--nameserver", "127.0.0.1:notaport"), None, "the port must be a number"),
+        (("--interval", "0"), None, "must be more than 0 seconds"),
+        ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:ttl: lots\n  api-maintenance:liveTarget: x.example.com\n",
+         "api-maintenance:ttl must be a whole number"),
+        ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:maintenence: true\n  api-maintenance:liveTarget: x.example.com\n",
+         "unknown keys api-maintenance:maintenence"),
+        ((), "config: [unclosed\n", "is not valid YAML"),
+    ],
+)
+def test_usage_and_config_errors_exit_2(tmp_path, arguments, stack_yaml, message):
+    if stack_yaml is None:
+        stack_file(tmp_path, False)
+    else:
+        (tmp_path / "Pulumi.window.yaml").write_text(stack_yaml)
+    result = run_status(tmp_path, *arguments)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_stack_exits_2(tmp_path):
+    result = run_status(tmp_path)
+    assert result.returncode == 2
+    assert "no stack file Pulumi.window.yaml" in result.stderr
