@@ -97,11 +97,7 @@ def _integer_between(low: int, high: int) -> Callable[[str], int]:
 def host_name(raw: str) -> str:
     """A DNS host name, lower-cased, without a trailing dot; an IP address is refused."""
     name = raw.strip().lower().rstrip(".")
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        pass
-    else:
+    if _is_ip_address(name):
         raise ValueError("must be a host name, not an IP address (a CNAME points to a name)")
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):

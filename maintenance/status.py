@@ -91,8 +91,18 @@ def _addresses(host: str) -> list[str]:
     try:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
+        pass
+    try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
-        return sorted({info[4][0] for info in infos})
+    except socket.gaierror as error:
+        raise OSError(f"cannot find the address of {host}: {error.strerror}") from None
+    return sorted({info[4][0] for info in infos})
+
+
+def _servers(role: str, host: str, port: int) -> list[Server]:
+    """One Server per address of HOST, labelled so that the operator sees what they typed."""
+    return [Server(role, f"{host}:{port}" if host == address else f"{host} {address}:{port}", address, port)
+            for address in _addresses(host)]
 
 
 def _stub_resolver(resolvers: list[tuple[str, int]], timeout: float) -> dns.resolver.Resolver:
@@ -218,8 +228,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     discovery_error = None
     if args.nameserver:
         for host, port in args.nameserver:
-            servers += [Server("authoritative", f"{host}:{port}" if host == a else f"{host} {a}:{port}", a, port)
-                        for a in _addresses(host)]
+            servers += _servers("authoritative", host, port)
     else:
         try:
             servers += authoritative_servers(settings.zone, _stub_resolver(args.resolver, args.query_timeout))
@@ -227,8 +236,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
             discovery_error = Answer("authoritative", f"NS of {settings.zone}", FAILED,
                                      error=f"could not find the zone's name servers: {error}")
     for host, port in args.resolver or system_resolvers():
-        servers += [Server("resolver", f"{host}:{port}" if host == a else f"{host} {a}:{port}", a, port)
-                    for a in _addresses(host)]
+        servers += _servers("resolver", host, port)
     url = args.url or (f"https://{settings.domain}/" if args.http else None)
     return Plan(args.stack, settings.domain, expectation, tuple(servers), discovery_error, url, args.query_timeout)
 
