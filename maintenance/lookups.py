@@ -59,7 +59,7 @@ def live_target(settings: Settings) -> str:
         "liveLoadBalancer",
         settings,
         errors[-1],
-    )
+    ) from None
 
 
 def zone_id(settings: Settings) -> str:
