@@ -11,6 +11,9 @@ import pulumi_aws as aws
 
 from .settings import CERTIFICATE_REGION, PROJECT, Settings
 
+# The key types CloudFront serves (RSA_1024 left out as too weak); the lookup's own default is RSA_2048 only.
+CLOUDFRONT_KEY_TYPES = ["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1"]
+
 
 def _not_found(what: str, key: str, settings: Settings, cause: Exception) -> pulumi.RunError:
     return pulumi.RunError(
@@ -27,13 +30,15 @@ def certificate_arn(settings: Settings) -> str:
         found = aws.acm.get_certificate(
             domain=settings.domain,
             statuses=["ISSUED"],
+            key_types=CLOUDFRONT_KEY_TYPES,
             most_recent=True,
             region=CERTIFICATE_REGION,
         )
     except Exception as error:  # the provider reports "not found" as a failed invoke
         raise _not_found(
             f"found no ISSUED ACM certificate for {settings.domain} in {CERTIFICATE_REGION} "
-            "(CloudFront only takes certificates from there)",
+            "(CloudFront only takes certificates from there); for a wildcard or other certificate, "
+            f"pulumi config set certificateArn ARN -s {settings.stack}",
             "certificateArn",
             settings,
             error,

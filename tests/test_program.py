@@ -184,7 +184,8 @@ def test_lookups_are_called_with_the_right_arguments():
     run = run_program("production")
     assert run.invokes == [
         ("aws:acm/getCertificate:getCertificate",
-         {"domain": "api.theboss.io", "statuses": ["ISSUED"], "mostRecent": True, "region": "us-east-1"}),
+         {"domain": "api.theboss.io", "statuses": ["ISSUED"], "mostRecent": True, "region": "us-east-1",
+          "keyTypes": ["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1"]}),
         ("aws:lb/getLoadBalancer:getLoadBalancer", {"name": "elb-production-boss", "region": "us-east-1"}),
         ("aws:route53/getZone:getZone", {"name": "theboss.io", "privateZone": False}),
     ]
