@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pulumi
 import yaml
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
@@ -151,9 +152,8 @@ class RecordingMonitor(MockMonitor):
         self.stack_outputs: dict = {}
 
     def RegisterResource(self, request):
-        name = request.name
         response = super().RegisterResource(request)
-        self.options[name] = {
+        self.options[request.name] = {
             "protect": request.protect,
             "retainOnDelete": request.retainOnDelete,
             "parent": request.parent,
@@ -164,14 +164,8 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResourceOutputs(self, request):
         if "::pulumi:pulumi:Stack::" in request.urn:
-            self.stack_outputs = _sync_await(_deserialize(request.outputs))
+            self.stack_outputs = rpc.deserialize_properties(request.outputs)
         return super().RegisterResourceOutputs(request)
-
-
-async def _deserialize(struct):
-    from pulumi.runtime import rpc
-
-    return rpc.deserialize_properties(struct)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from requirements import require_program
 
 RUNNER = Path(__file__).with_name("run_cloudfront_function.js")
 
-HOSTILE = 'He said "hi" \\ </script><script>alert(1)</script>\n\u2028 line two — café ✓ 🚧'
+HOSTILE = 'He said "hi" 100% $message %(body)s \\ </script><script>alert(1)</script>\n\u2028 line two — café ✓ 🚧'
 UNTIL = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
 UNTIL_MS = int(UNTIL.timestamp() * 1000)
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = (ROOT / "site" / "index.html").read_text(encoding="utf-8")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 UNTIL = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
-HOSTILE = '<img src=x onerror="window.pwned=1"> & "quotes" </main><script>window.pwned=2</script> café 🚧'
+HOSTILE = '<img src=x onerror="window.pwned=1"> $message $content_security_policy 100% & "quotes" </main><script>window.pwned=2</script> café 🚧'
 MESSAGE = "The API is down for a database upgrade. Requests made now fail with 503."
 
 
