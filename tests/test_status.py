@@ -112,7 +112,8 @@ def test_wait_sees_a_flip_within_one_interval(tmp_path, dnsmasq):
     out, err = waiting.communicate(timeout=30)
     seen_after = time.monotonic() - flipped
     assert waiting.returncode == 0, out + err
-    assert seen_after <= interval + 1.0, f"flip seen {seen_after:.2f}s after it happened"
+    # One interval, plus half a second for the check itself and dnsmasq's restart.
+    assert seen_after <= interval + 0.5, f"flip seen {seen_after:.2f}s after it happened"
     progress = out.splitlines()
     assert progress[0].startswith("[") and "0/2 agree with maintenance; an old answer may live 60s more" in progress[0]
     assert progress[-1] == "2/2 agree with maintenance (exit 0)"
