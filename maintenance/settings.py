@@ -197,31 +197,38 @@ def _contact(raw: str) -> str:
     raise ValueError("must be an e-mail address or an https:// URL")
 
 
-# key: (parser, an example value for the fix command)
-_FIELDS: dict[str, tuple[Callable[[str], object], str]] = {
-    "maintenance": (_boolean, "true"),
-    "domain": (host_name, "api.example.com"),
-    "zone": (host_name, "example.com"),
-    "liveTarget": (host_name, "my-balancer-123.us-east-1.elb.amazonaws.com"),
-    "liveLoadBalancer": (_load_balancer_name, "my-balancer"),
-    "certificateArn": (_certificate_arn, "arn:aws:acm:us-east-1:ACCOUNT:certificate/ID"),
-    "ttl": (_integer_between(0, MAX_TTL), "60"),
-    "responseCode": (_response_code, "503"),
-    "errorCachingMinTtl": (_integer_between(0, MAX_ERROR_CACHING_TTL), "10"),
-    "priceClass": (_price_class, "PriceClass_100"),
-    "bucketName": (_bucket_name, "my-maintenance-page"),
-    "protect": (_boolean, "true"),
-    "message": (_message, "'Back at 06:00 UTC.'"),
-    "until": (_until, "2026-12-01T06:00:00Z"),
-    "retryAfter": (_integer_between(1, MAX_TTL), "300"),
-    "contact": (_contact, "ops@example.com"),
+@dataclass(frozen=True)
+class _Field:
+    attribute: str
+    parse: Callable[[str], object]
+    example: str  # a value to show in the fix command
+    default: object = None
+
+
+_FIELDS: dict[str, _Field] = {
+    "maintenance": _Field("maintenance", _boolean, "true", False),
+    "domain": _Field("domain", host_name, "api.example.com"),
+    "zone": _Field("zone", host_name, "example.com"),
+    "liveTarget": _Field("live_target", host_name, "my-balancer-123.us-east-1.elb.amazonaws.com"),
+    "liveLoadBalancer": _Field("live_load_balancer", _load_balancer_name, "my-balancer"),
+    "certificateArn": _Field("certificate_arn", _certificate_arn, "arn:aws:acm:us-east-1:ACCOUNT:certificate/ID"),
+    "ttl": _Field("ttl", _integer_between(0, MAX_TTL), "60", 60),
+    "responseCode": _Field("response_code", _response_code, "503", 200),
+    "errorCachingMinTtl": _Field("error_caching_min_ttl", _integer_between(0, MAX_ERROR_CACHING_TTL), "10", 10),
+    "priceClass": _Field("price_class", _price_class, "PriceClass_100", "PriceClass_100"),
+    "bucketName": _Field("bucket_name", _bucket_name, "my-maintenance-page"),
+    "protect": _Field("protect", _boolean, "true", False),
+    "message": _Field("message", _message, "'Back at 06:00 UTC.'", DEFAULT_MESSAGE),
+    "until": _Field("until", _until, "2026-12-01T06:00:00Z"),
+    "retryAfter": _Field("retry_after", _integer_between(1, MAX_TTL), "300", 300),
+    "contact": _Field("contact", _contact, "ops@example.com"),
 }
 
 KEYS = tuple(_FIELDS)
 
 
 def _fix(key: str, stack: str, value: Optional[str] = None) -> str:
-    example = value if value is not None else _FIELDS[key][1]
+    example = value if value is not None else _FIELDS[key].example
     return f"pulumi config set {key} {example} -s {stack}"
 
 
@@ -229,12 +236,12 @@ def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optiona
     """Build Settings from the raw strings of this project's config keys, or raise SettingsError."""
     problems: list[str] = []
     values: dict[str, object] = {}
-    for key, (parse, _example) in _FIELDS.items():
+    for key, field in _FIELDS.items():
         text = raw.get(key)
         if text is None:
             continue
         try:
-            values[key] = parse(text)
+            values[key] = field.parse(text)
         except ValueError as error:
             shown = text if len(text) <= 60 else text[:57] + "..."
             problems.append(f"{PROJECT}:{key} {error}, got {shown!r}. Fix: {_fix(key, stack)}")
@@ -269,25 +276,11 @@ def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optiona
 
     if problems:
         raise SettingsError(problems)
+    values["zone"] = zone
     return Settings(
         stack=stack,
-        maintenance=values.get("maintenance", False),
-        domain=domain,
-        zone=zone,
-        live_target=live_target,
-        live_load_balancer=values.get("liveLoadBalancer"),
-        certificate_arn=values.get("certificateArn"),
-        ttl=values.get("ttl", 60),
-        response_code=values.get("responseCode", 200),
-        error_caching_min_ttl=values.get("errorCachingMinTtl", 10),
-        price_class=values.get("priceClass", "PriceClass_100"),
-        bucket_name=values.get("bucketName"),
-        protect=values.get("protect", False),
-        message=values.get("message", DEFAULT_MESSAGE),
-        until=values.get("until"),
-        retry_after=values.get("retryAfter", 300),
-        contact=values.get("contact"),
         region=region,
+        **{field.attribute: values.get(key, field.default) for key, field in _FIELDS.items()},
     )
 
 
