@@ -36,6 +36,7 @@ from .answers import (
     EXIT_DISAGREES,
     EXIT_USAGE,
     FAILED,
+    UNKNOWN,
     Answer,
     Expectation,
     classify_http,
@@ -162,7 +163,7 @@ def ask(server: Server, domain: str, expectation: Expectation, timeout: float) -
         response.answer, dns.name.from_text(domain), dns.rdataclass.IN, dns.rdatatype.CNAME
     )
     if rrset is None:
-        return Answer(server.role, server.label, "unknown", answer="no CNAME record")
+        return Answer(server.role, server.label, UNKNOWN, answer="no CNAME record")
     target = rrset[0].target.to_text(omit_final_dot=True)
     return Answer(server.role, server.label, classify_target(target, expectation), target, rrset.ttl)
 
@@ -197,19 +198,32 @@ def stack_outputs(stack: str, cwd: Path) -> dict:
 class Plan:
     stack: str
     domain: str
+    zone: str
     expectation: Expectation
-    servers: tuple[Server, ...]
-    discovery_error: Optional[Answer]
+    nameservers: tuple[Server, ...]  # given with --nameserver; else found from the zone's NS records
+    resolvers: tuple[Server, ...]
+    ns_lookup: dns.resolver.Resolver
     url: Optional[str]
     query_timeout: float
 
+    def _authoritative(self) -> tuple[list[Server], list[Answer]]:
+        if self.nameservers:
+            return list(self.nameservers), []
+        # Found again at every check, so a passing failure or a changed delegation is picked up by --wait.
+        try:
+            return authoritative_servers(self.zone, self.ns_lookup), []
+        except (dns.exception.DNSException, OSError) as error:
+            failure = Answer("authoritative", f"NS of {self.zone}", FAILED,
+                             error=f"could not find the zone's name servers: {error}")
+            return [], [failure]
+
     def check(self) -> list[Answer]:
-        with ThreadPoolExecutor(max_workers=max(1, len(self.servers) + 1)) as pool:
-            asked = [pool.submit(ask, s, self.domain, self.expectation, self.query_timeout) for s in self.servers]
+        authoritative, answers = self._authoritative()
+        servers = authoritative + list(self.resolvers)
+        with ThreadPoolExecutor(max_workers=len(servers) + 1) as pool:
+            asked = [pool.submit(ask, s, self.domain, self.expectation, self.query_timeout) for s in servers]
             http = pool.submit(probe_http, self.url) if self.url else None
-            answers = [future.result() for future in asked]
-            if self.discovery_error:
-                answers.insert(0, self.discovery_error)
+            answers += [future.result() for future in asked]
             if http:
                 answers.append(http.result())
         return answers
@@ -224,21 +238,16 @@ def make_plan(args: argparse.Namespace) -> Plan:
         maintenance_target=outputs.get("distributionDomain"),
         live_target=settings.live_target or outputs.get("liveTarget"),
     )
-    servers: list[Server] = []
-    discovery_error = None
-    if args.nameserver:
-        for host, port in args.nameserver:
-            servers += _servers("authoritative", host, port)
-    else:
-        try:
-            servers += authoritative_servers(settings.zone, _stub_resolver(args.resolver, args.query_timeout))
-        except (dns.exception.DNSException, OSError) as error:
-            discovery_error = Answer("authoritative", f"NS of {settings.zone}", FAILED,
-                                     error=f"could not find the zone's name servers: {error}")
-    for host, port in args.resolver or system_resolvers():
-        servers += _servers("resolver", host, port)
+    nameservers = [server for host, port in args.nameserver for server in _servers("authoritative", host, port)]
+    resolver_addresses = args.resolver or system_resolvers()
+    if not resolver_addresses:
+        raise OSError("this machine has no DNS resolver configured: give one with --resolver HOST[:PORT]")
+    resolvers = [server for host, port in resolver_addresses for server in _servers("resolver", host, port)]
     url = args.url or (f"https://{settings.domain}/" if args.http else None)
-    return Plan(args.stack, settings.domain, expectation, tuple(servers), discovery_error, url, args.query_timeout)
+    return Plan(
+        args.stack, settings.domain, settings.zone, expectation, tuple(nameservers), tuple(resolvers),
+        _stub_resolver(args.resolver, args.query_timeout), url, args.query_timeout,
+    )
 
 
 # --- output -----------------------------------------------------------------------------

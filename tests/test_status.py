@@ -136,8 +136,11 @@ def test_progress_is_one_live_line_on_a_terminal(dnsmasq):
         def isatty(self):
             return True
 
-    plan = status.Plan("window", DOMAIN, status.Expectation("maintenance"),
-                       (status.Server("resolver", server.endpoint, server.address, server.port),), None, None, 1.0)
+    plan = status.Plan(
+        stack="window", domain=DOMAIN, zone="theboss.io", expectation=status.Expectation("maintenance"),
+        nameservers=(status.Server("authoritative", server.endpoint, server.address, server.port),),
+        resolvers=(), ns_lookup=None, url=None, query_timeout=1.0,
+    )
     terminal = Terminal()
     answers, code, elapsed = status.wait(plan, timeout=1.2, interval=0.3, out=terminal)
     assert code == 1 and elapsed >= 1.2
@@ -266,3 +269,12 @@ def test_unknown_stack_exits_2(tmp_path):
     result = run_status(tmp_path)
     assert result.returncode == 2
     assert "no stack file Pulumi.window.yaml" in result.stderr
+
+
+def test_a_zone_without_name_servers_is_a_failure_not_a_silent_pass(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    result = run_status(stack_file(tmp_path, False), "--resolver", server.endpoint, "--json")
+    assert result.returncode == 3
+    first = json.loads(result.stdout)["answers"][0]
+    assert (first["role"], first["server"], first["state"]) == ("authoritative", "NS of theboss.io", "failed")
+    assert first["error"].startswith("could not find the zone's name servers")
