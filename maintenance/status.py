@@ -23,6 +23,7 @@ from typing import Optional, TextIO
 import dns.exception
 import dns.flags
 import dns.message
+import dns.name
 import dns.nameserver
 import dns.query
 import dns.rcode
@@ -106,16 +107,15 @@ def _servers(role: str, host: str, port: int) -> list[Server]:
             for address in _addresses(host)]
 
 
-def _stub_resolver(resolvers: list[tuple[str, int]], timeout: float) -> dns.resolver.Resolver:
-    if resolvers:
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [
-            dns.nameserver.Do53Nameserver(address, port) for host, port in resolvers for address in _addresses(host)
-        ]
+def _ns_lookup(resolvers: list[Server], given: bool, timeout: float) -> dns.resolver.Resolver:
+    """A stub resolver for finding the zone's name servers: the given resolvers, else the system's."""
+    if given:
+        lookup = dns.resolver.Resolver(configure=False)
+        lookup.nameservers = [dns.nameserver.Do53Nameserver(s.address, s.port) for s in resolvers]
     else:
-        resolver = dns.resolver.Resolver()
-    resolver.lifetime = timeout
-    return resolver
+        lookup = dns.resolver.Resolver()
+    lookup.lifetime = timeout
+    return lookup
 
 
 def system_resolvers() -> list[tuple[str, int]]:
@@ -246,7 +246,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     url = args.url or (f"https://{settings.domain}/" if args.http else None)
     return Plan(
         args.stack, settings.domain, settings.zone, expectation, tuple(nameservers), tuple(resolvers),
-        _stub_resolver(args.resolver, args.query_timeout), url, args.query_timeout,
+        _ns_lookup(resolvers, bool(args.resolver), args.query_timeout), url, args.query_timeout,
     )
 
 
