@@ -6,7 +6,9 @@ Both the Pulumi program and the `status` command build their Settings here, from
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -75,9 +77,9 @@ class Settings:
 
 
 def _boolean(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
+    # Exactly the words pulumi.Config.get_bool takes (pulumi/config.py, Config._get_bool).
+    if raw in ("true", "True", "false", "False"):
+        return raw.lower() == "true"
     raise ValueError("must be true or false")
 
 
@@ -225,6 +227,8 @@ _FIELDS: dict[str, _Field] = {
 }
 
 KEYS = tuple(_FIELDS)
+# The keys that say where the record points: a reader without Pulumi (status) needs them in clear text.
+SWITCH_KEYS = ("maintenance", "domain", "zone", "liveTarget", "liveLoadBalancer")
 
 
 def _fix(key: str, stack: str, value: Optional[str] = None) -> str:
@@ -232,9 +236,19 @@ def _fix(key: str, stack: str, value: Optional[str] = None) -> str:
     return f"pulumi config set {key} {example} -s {stack}"
 
 
+def _unknown_key_problem(key: str, stack: str) -> str:
+    close = difflib.get_close_matches(key, KEYS, n=1)
+    guess = f" (did you mean {close[0]}?)" if close else f"; known keys: {', '.join(KEYS)}"
+    return (
+        f"{PROJECT}:{key} is not a setting of this program{guess}: it would be ignored. "
+        f"Fix: pulumi config rm {key} -s {stack}"
+    )
+
+
 def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optional[str] = None) -> Settings:
-    """Build Settings from the raw strings of this project's config keys, or raise SettingsError."""
-    problems: list[str] = []
+    """Build Settings from the raw strings of every key set in this project's config namespace,
+    or raise SettingsError listing every problem (unknown keys included)."""
+    problems = [_unknown_key_problem(key, stack) for key in sorted(set(raw) - set(_FIELDS))]
     values: dict[str, object] = {}
     for key, field in _FIELDS.items():
         text = raw.get(key)
@@ -284,44 +298,150 @@ def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optiona
     )
 
 
+def _runtime_config_keys() -> set[str]:
+    """Every config key the running program was given, in any namespace."""
+    from pulumi.runtime import config as runtime_config
+
+    # Pulumi's Python language host hands the program all of the stack's config as JSON in
+    # PULUMI_CONFIG (pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go, pulumiConfigVar),
+    # which get_config_env() reads; the mock runtime and the Automation API fill CONFIG instead.
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+
+
 def load_from_pulumi() -> Settings:
     """Settings of the running Pulumi stack; a bad value stops the program before any resource."""
     import pulumi
 
     config = pulumi.Config(PROJECT)
-    raw = {key: config.get(key) for key in KEYS}
+    prefix = PROJECT + ":"
+    set_keys = {key[len(prefix):] for key in _runtime_config_keys() if key.startswith(prefix)}
+    raw = {key: config.get(key) for key in set_keys | set(KEYS)}
     try:
         return parse_settings(raw, pulumi.get_stack(), pulumi.Config("aws").get("region"))
     except SettingsError as error:
         raise pulumi.RunError(f"invalid configuration for stack {pulumi.get_stack()}:\n{error}") from None
 
 
-def _as_config_text(value: object) -> Optional[str]:
-    # YAML reads an unquoted true or 60 as a bool or int; Pulumi keeps every value as text.
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+class Secret:
+    """A `secure:` value in a stack file: ciphertext only Pulumi can decrypt."""
+
+    def __repr__(self) -> str:
+        return "Secret()"
 
 
-def load_from_stack_file(project_dir: Path, stack: str) -> Settings:
-    """Settings from Pulumi.STACK.yaml, without the Pulumi CLI."""
+SECRET = Secret()
+
+
+def read_stack_config(path: Path) -> dict[str, object]:
+    """The config section of a stack file as the Pulumi engine hands it to the program.
+
+    Each value is the text Pulumi passes: a scalar's source text exactly as written (`yes` stays
+    "yes", `True` stays "True"), because Pulumi decodes each value into a Go string first
+    (pulumi/pulumi sdk/go/common/resource/config/value.go, unmarshalValue: "First, try to unmarshal
+    as a string") and go-yaml sets a string from the scalar's own text (go-yaml decode.go,
+    decoder.scalar, `out.SetString(n.Value)`). A list or map becomes its JSON text, and
+    `{secure: ...}` becomes SECRET. Raises SettingsError naming the problem and its fix.
+    """
     import yaml
 
+    def problem(text: str) -> SettingsError:
+        return SettingsError([f"{path.name}: {text}"])
+
+    try:
+        # Pulumi strips a UTF-8 byte-order mark (workspace/loaders.go, readFileStripUTF8BOM).
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise problem(
+            f"byte {error.start} is not UTF-8; Pulumi reads stack files as UTF-8 text. Fix: save the file as UTF-8"
+        ) from None
+    try:
+        document = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise problem(f"is not valid YAML: {error}") from None
+    if document is None:
+        return {}
+    if not isinstance(document, yaml.MappingNode):
+        raise problem(
+            f"must be a YAML mapping with a config: section, not a {_node_kind(document)}. "
+            f"Fix: start the file with `config:` and indent each `{PROJECT}:KEY: VALUE` under it"
+        )
+    section = next((value for key, value in document.value if _is_text(key) and key.value == "config"), None)
+    if section is None or _is_null(section):
+        return {}
+    if not isinstance(section, yaml.MappingNode):
+        raise problem(
+            f"config: (line {section.start_mark.line + 1}) must be a mapping of KEY: VALUE lines, not a "
+            f"{_node_kind(section)}. Fix: write each setting as `  {PROJECT}:KEY: VALUE` without a leading dash"
+        )
+    config: dict[str, object] = {}
+    for key, value in section.value:
+        if not _is_text(key) or key.value.count(":") != 1:
+            shown = key.value if isinstance(key, yaml.ScalarNode) else _node_kind(key)
+            raise problem(
+                f"config key {shown!r} (line {key.start_mark.line + 1}) is not NAMESPACE:NAME text, which "
+                f"Pulumi requires. Fix: write it as {PROJECT}:KEY, e.g. {PROJECT}:maintenance"
+            )
+        config[key.value] = _config_value(value)
+    return config
+
+
+def _is_text(node) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null"
+
+
+def _is_null(node) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _node_kind(node) -> str:
+    import yaml
+
+    return {yaml.SequenceNode: "list", yaml.MappingNode: "mapping"}.get(type(node), "single value")
+
+
+def _config_value(node) -> object:
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        return "" if _is_null(node) else node.value
+    if isinstance(node, yaml.MappingNode) and len(node.value) == 1:
+        key, value = node.value[0]
+        if isinstance(key, yaml.ScalarNode) and key.value == "secure" and isinstance(value, yaml.ScalarNode):
+            return SECRET
+    loader = yaml.SafeLoader("")
+    return json.dumps(loader.construct_object(node, deep=True), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def load_from_stack_file(project_dir: Path, stack: str, needs: tuple[str, ...] = SWITCH_KEYS) -> Settings:
+    """Settings from Pulumi.STACK.yaml, without the Pulumi CLI, read as the engine reads it.
+
+    A secret (`secure:`) value cannot be read here: for a key in `needs` that is an error,
+    for any other key it is left out (its default applies).
+    """
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise SettingsError([f"no stack file {path.name} in {project_dir}: is {stack!r} the stack's name?"])
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise SettingsError([f"{path.name} is not valid YAML: {error}"]) from None
-    config = document.get("config") or {}
+    config = read_stack_config(path)
     prefix = PROJECT + ":"
-    raw = {key[len(prefix):]: _as_config_text(value) for key, value in config.items() if key.startswith(prefix)}
-    unknown = sorted(set(raw) - set(KEYS))
-    if unknown:
-        raise SettingsError(
-            [f"{path.name} sets unknown keys {', '.join(prefix + k for k in unknown)}; known keys: {', '.join(KEYS)}"]
-        )
-    return parse_settings(raw, stack, _as_config_text(config.get("aws:region")))
+    raw: dict[str, Optional[str]] = {}
+    problems = []
+    for full_key, value in config.items():
+        if not full_key.startswith(prefix):
+            continue
+        key = full_key[len(prefix):]
+        if value is not SECRET:
+            raw[key] = value
+        elif key in needs:
+            problems.append(
+                f"{full_key} in {path.name} is a secret, which only Pulumi can decrypt, and it is needed "
+                f"here in clear text (it is not secret: it is in public DNS). "
+                f"Fix: pulumi config set {key} VALUE -s {stack} (without --secret)"
+            )
+    if problems:
+        raise SettingsError(problems)
+    region = config.get("aws:region")
+    return parse_settings(raw, stack, region if isinstance(region, str) else None)

@@ -21,18 +21,35 @@ ORIGIN_ID = "maintenance-bucket"
 ERROR_PAGE = "/index.html"
 
 
-def site_files(site_dir: Path, settings: Settings) -> dict[str, tuple[str, str]]:
-    """Every file under site_dir as key -> (content, content type); HTML is rendered from settings."""
-    files = {}
+# AWS's limits on the texts the site declares (checked against the longest domain in tests/test_schema.py):
+# CloudFront API reference, CreateFunction (FunctionConfig.Comment) and DistributionConfig.Comment: 128;
+# OriginAccessControlConfig.Description: 256.
+FUNCTION_COMMENT_LIMIT = 128
+DISTRIBUTION_COMMENT_LIMIT = 128
+ACCESS_CONTROL_DESCRIPTION_LIMIT = 256
+
+
+def site_files(site_dir: Path, settings: Settings) -> dict[str, tuple[str | Path, str]]:
+    """Every file under site_dir as key -> (body, content type).
+
+    An HTML file is rendered from settings and uploaded as text; any other file (a logo, a
+    favicon) is uploaded byte for byte from its path.
+    """
+    files: dict[str, tuple[str | Path, str]] = {}
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
         key = path.relative_to(site_dir).as_posix()
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        content = path.read_text(encoding="utf-8")
         if content_type == "text/html":
-            content = render_page(content, settings.message, settings.until, settings.contact)
-            content_type = "text/html; charset=utf-8"
-        files[key] = (content, content_type)
+            page = render_page(path.read_text(encoding="utf-8"), settings.message, settings.until, settings.contact)
+            files[key] = (page, "text/html; charset=utf-8")
+        else:
+            files[key] = (path, content_type)
     return files
+
+
+def fit(text: str, limit: int) -> str:
+    """text, cut to limit characters with an ellipsis when longer (a domain may be 253 characters)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
@@ -98,12 +115,16 @@ class MaintenanceSite(pulumi.ComponentResource):
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child,
         )
-        for key, (content, content_type) in site_files(site_dir, settings).items():
-            aws.s3.BucketObject(
+        for key, (body, content_type) in site_files(site_dir, settings).items():
+            # BucketObjectv2 sends no ACL (the old BucketObject defaults to `private`), which an
+            # owner-enforced bucket requires: S3 User Guide, "Controlling ownership of objects and
+            # disabling ACLs for your bucket".
+            aws.s3.BucketObjectv2(
                 f"page-{key}",
                 bucket=self.bucket.id,
                 key=key,
-                content=content,
+                content=body if isinstance(body, str) else None,
+                source=pulumi.FileAsset(str(body)) if isinstance(body, Path) else None,
                 content_type=content_type,
                 cache_control=OBJECT_CACHE_CONTROL,
                 opts=child,
@@ -111,7 +132,7 @@ class MaintenanceSite(pulumi.ComponentResource):
 
         access_control = aws.cloudfront.OriginAccessControl(
             "origin-access-control",
-            description=f"CloudFront reads the {settings.domain} maintenance page",
+            description=fit(f"CloudFront reads the {settings.domain} maintenance page", ACCESS_CONTROL_DESCRIPTION_LIMIT),
             origin_access_control_origin_type="s3",
             signing_behavior="always",
             signing_protocol="sigv4",
@@ -120,7 +141,7 @@ class MaintenanceSite(pulumi.ComponentResource):
         self.function = aws.cloudfront.Function(
             "maintenance-responses",
             runtime="cloudfront-js-2.0",
-            comment=f"503 JSON for API clients of {settings.domain}",
+            comment=fit(f"503 JSON for API clients of {settings.domain}", FUNCTION_COMMENT_LIMIT),
             code=render_function_code(settings.message, settings.until, settings.retry_after),
             publish=True,
             opts=child,
@@ -128,7 +149,7 @@ class MaintenanceSite(pulumi.ComponentResource):
         self.distribution = aws.cloudfront.Distribution(
             "distribution",
             enabled=True,
-            comment=f"Maintenance page for {settings.domain}",
+            comment=fit(f"Maintenance page for {settings.domain}", DISTRIBUTION_COMMENT_LIMIT),
             aliases=[settings.domain],
             origins=[
                 {

@@ -10,13 +10,15 @@ import hashlib
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
+
+from maintenance.settings import read_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROGRAM = PROJECT_DIR / "__main__.py"
@@ -109,7 +111,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "status": "UNASSOCIATED",
             }
         if typ == "aws:cloudfront/originAccessControl:OriginAccessControl":
-            return "E" + _token(name, length=13).upper(), {"name": inputs.get("name") or name, "etag": "ETAG1"}
+            # Auto-named like the function: the logical name, a hyphen and 7 random hex characters.
+            return "E" + _token(name, length=13).upper(), {
+                "name": inputs.get("name") or f"{name}-{_token(name, length=7)}", "etag": "ETAG1"}
         if typ == "aws:route53/record:Record":
             return f"{inputs['zoneId']}_{inputs['name']}_{inputs['type']}", {"fqdn": inputs["name"]}
         return f"{name}-id", {}
@@ -185,8 +189,10 @@ class Run:
 
 
 def stack_config(stack: str) -> dict[str, str]:
-    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
-    return {key: value if isinstance(value, str) else str(value).lower() for key, value in document["config"].items()}
+    """The shipped stack's config as the engine hands it to the program (no secrets in shipped files)."""
+    config = read_stack_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")
+    assert all(isinstance(value, str) for value in config.values()), "a secret needs the engine to decrypt it"
+    return config
 
 
 class MockProgram:
@@ -204,14 +210,15 @@ class MockProgram:
         self.mocks = RecordingMocks(account or FakeAccount.with_everything())
         self.monitor = RecordingMonitor(self.mocks)
 
-    def run(self) -> Run:
+    def run(self, program: Callable[[], object] | None = None) -> Run:
+        """Runs __main__.py, or `program` (a part of it) with the same config and mocks."""
         pulumi.runtime.set_mocks(
             self.mocks, project="api-maintenance", stack=self.stack, preview=False, monitor=self.monitor
         )
         pulumi.runtime.set_all_config(self.config)
         # set_mocks made a root stack of its own; the program runs in a new one, as under `pulumi up`.
         pulumi.runtime.settings.ROOT.set(None)
-        _sync_await(run_in_stack(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
+        _sync_await(run_in_stack(program or (lambda: runpy.run_path(str(PROGRAM), run_name="__main__"))))
         return self.result
 
     @property

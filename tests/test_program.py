@@ -2,10 +2,14 @@
 
 import json
 import mimetypes
+import shutil
+from pathlib import Path
 
 import pulumi
 import pytest
 
+from maintenance.settings import load_from_pulumi
+from maintenance.site import MaintenanceSite
 from mock_aws import ACCOUNT, REGION, STACKS, FakeAccount, MockProgram, balancer_dns_name, hosted_zone_id, run_program, PROJECT_DIR
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -13,6 +17,7 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RECORD = "aws:route53/record:Record"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 FUNCTION = "aws:cloudfront/function:Function"
+OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 LIVE = {"production": "elb-production-boss", "integration": "elb-integration-boss"}
 DOMAIN = {"production": "api.theboss.io", "integration": "api.integration.theboss.io"}
@@ -89,7 +94,7 @@ def test_integration_bucket_is_auto_named():
 
 def test_every_site_file_is_uploaded_with_its_content_type_and_short_cache():
     run = run_program("production")
-    objects = {o["inputs"]["key"]: o["inputs"] for o in run.of_type("aws:s3/bucketObject:BucketObject")}
+    objects = {o["inputs"]["key"]: o["inputs"] for o in run.of_type(OBJECT)}
     files = sorted(p.relative_to(PROJECT_DIR / "site").as_posix() for p in (PROJECT_DIR / "site").rglob("*") if p.is_file())
     assert sorted(objects) == files and "index.html" in files
     for key, inputs in objects.items():
@@ -97,6 +102,27 @@ def test_every_site_file_is_uploaded_with_its_content_type_and_short_cache():
         assert inputs["cacheControl"] == "public, max-age=60"
         assert inputs["bucket"] == "maintenance-prod-boss"
     assert '<meta name="api-maintenance" content="on">' in objects["index.html"]["content"]
+    assert "acl" not in objects["index.html"]
+
+
+def test_a_binary_file_in_site_is_uploaded_byte_for_byte(tmp_path):
+    site_dir = tmp_path / "site"
+    (site_dir / "img").mkdir(parents=True)
+    shutil.copy(PROJECT_DIR / "site" / "index.html", site_dir)
+    png = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")  # not UTF-8
+    (site_dir / "img" / "logo.png").write_bytes(png)
+
+    def program():
+        MaintenanceSite("maintenance-site", load_from_pulumi(), site_dir=site_dir, certificate_arn="arn")
+
+    run = MockProgram("production").run(program)
+    objects = {o["inputs"]["key"]: o["inputs"] for o in run.of_type(OBJECT)}
+    assert sorted(objects) == ["img/logo.png", "index.html"]
+    logo = objects["img/logo.png"]
+    assert "content" not in logo and logo["contentType"] == "image/png"
+    assert isinstance(logo["source"], pulumi.FileAsset)
+    assert Path(logo["source"].path).read_bytes() == png
+    assert objects["index.html"]["contentType"] == "text/html; charset=utf-8" and "source" not in objects["index.html"]
 
 
 def test_bucket_policy_lets_only_this_distribution_read_over_tls():
@@ -313,7 +339,7 @@ def test_page_shows_configured_message_until_and_contact():
     run = run_program(
         "production", message="Back at <6am> & later", until="2026-12-01T07:00:00+01:00", contact="https://status.theboss.io"
     )
-    page = run.one("aws:s3/bucketObject:BucketObject")["inputs"]["content"]
+    page = run.one(OBJECT)["inputs"]["content"]
     assert "Back at &lt;6am&gt; &amp; later" in page
     assert 'datetime="2026-12-01T06:00:00Z"' in page
     assert 'href="https://status.theboss.io"' in page
