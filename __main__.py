@@ -5,10 +5,13 @@ from pathlib import Path
 import pulumi
 
 from maintenance import lookups
+from maintenance.python_version import unsupported_python
 from maintenance.settings import load_from_pulumi
 from maintenance.site import MaintenanceSite
 from maintenance.switch import DnsSwitch
 
+if problem := unsupported_python():
+    raise pulumi.RunError(problem)
 settings = load_from_pulumi()
 
 # Every lookup runs before the first resource, so a failed one changes nothing.

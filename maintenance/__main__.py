@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from . import status
+from .python_version import unsupported_python
 
 
 def main(argv=None) -> int:
@@ -15,6 +16,9 @@ def main(argv=None) -> int:
     )
     status.add_arguments(status_parser)
     args = parser.parse_args(argv)
+    if problem := unsupported_python():
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         return status.run(args)
     except KeyboardInterrupt:

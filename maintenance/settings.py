@@ -349,10 +349,13 @@ def read_stack_config(path: Path) -> dict[str, object]:
 
     try:
         # Pulumi strips a UTF-8 byte-order mark (workspace/loaders.go, readFileStripUTF8BOM).
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
         raise problem(
-            f"byte {error.start} is not UTF-8; Pulumi reads stack files as UTF-8 text. Fix: save the file as UTF-8"
+            f"line {line} is not UTF-8 text (byte {data[error.start]:#04x}); Pulumi reads stack files as UTF-8. "
+            "Fix: save the file as UTF-8"
         ) from None
     try:
         document = yaml.compose(text, Loader=yaml.SafeLoader)

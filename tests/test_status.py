@@ -250,7 +250,7 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:ttl: lots\n  api-maintenance:liveTarget: x.example.com\n",
          "api-maintenance:ttl must be a whole number"),
         ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:maintenence: true\n  api-maintenance:liveTarget: x.example.com\n",
-         "unknown keys api-maintenance:maintenence"),
+         "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)"),
         ((), "config: [unclosed\n", "is not valid YAML"),
     ],
 )

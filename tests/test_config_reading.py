@@ -1,0 +1,196 @@
+"""The program (on the mock runtime) and `status` (from the stack file) read every value alike.
+
+Each case is one stack file: `status` reads it with load_from_stack_file, and the program gets
+what the Pulumi engine would hand it from that file (read_stack_config), so both paths must
+agree on the value or on the error.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from maintenance.__main__ import main
+from maintenance.python_version import unsupported_python
+from maintenance.settings import SECRET, SettingsError, load_from_stack_file, read_stack_config
+from mock_aws import MockProgram
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "config:\n  aws:region: us-east-1\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:liveLoadBalancer: elb-production-boss\n"
+
+
+def stack_file(tmp_path, extra: str = "", text: str | None = None, stack: str = "dev"):
+    path = tmp_path / f"Pulumi.{stack}.yaml"
+    path.write_text(text if text is not None else BASE + extra)
+    return path
+
+
+def program_reading(path) -> MockProgram:
+    """The program, given the file's config the way the engine gives it (a secret arrives decrypted)."""
+    program = MockProgram("production")
+    program.config = {key: value for key, value in read_stack_config(path).items() if value is not SECRET}
+    return program
+
+
+def program_error(program: MockProgram) -> str:
+    with pytest.raises(pulumi.RunError) as failure:
+        program.run()
+    assert program.mocks.resources == {} and program.mocks.invokes == [], "something was declared or looked up"
+    assert "Traceback" not in str(failure.value)
+    return str(failure.value)
+
+
+def status_error(tmp_path) -> str:
+    with pytest.raises(SettingsError) as failure:
+        load_from_stack_file(tmp_path, "dev")
+    return str(failure.value)
+
+
+# --- unknown keys -------------------------------------------------------------------------
+
+
+def test_a_mistyped_key_stops_the_program_before_anything_and_says_how_to_remove_it():
+    message = program_error(MockProgram("production", maintenence="true"))
+    assert "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)" in message
+    assert "Fix: pulumi config rm maintenence -s production" in message
+
+
+def test_a_key_unlike_any_lists_the_known_keys():
+    message = program_error(MockProgram("production", colour="blue"))
+    assert "api-maintenance:colour is not a setting of this program; known keys: maintenance, domain" in message
+    assert "pulumi config rm colour -s production" in message
+
+
+def test_keys_from_the_language_host_environment_are_checked_too(monkeypatch):
+    # `pulumi up` passes config to a Python program as JSON in PULUMI_CONFIG, not through CONFIG.
+    program = MockProgram("production")
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"api-maintenance:Maintenance": "true", "aws:region": "us-east-1"}))
+    assert "api-maintenance:Maintenance is not a setting of this program (did you mean maintenance?)" in program_error(program)
+
+
+def test_other_namespaces_are_not_this_programs_business():
+    run = MockProgram("production", **{}).run()
+    assert run.outputs["mode"] == "live"  # the shipped files set aws:region, which is not ours
+
+
+def test_status_refuses_the_same_mistyped_key(tmp_path):
+    stack_file(tmp_path, "  api-maintenance:maintenence: 'true'\n")
+    message = status_error(tmp_path)
+    assert "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)" in message
+    assert "pulumi config rm maintenence -s dev" in message
+
+
+# --- one reading of every value -------------------------------------------------------------
+
+BOOLEAN_CASES = [
+    ("'true'", True), ("true", True), ("True", True), ("false", False), ("False", False),
+    ("yes", None), ("on", None), ("TRUE", None), ("y", None), ("1", None), ("''", None), ("~", None),
+]
+
+
+@pytest.mark.parametrize("written, expected", BOOLEAN_CASES)
+def test_booleans_read_as_pulumi_reads_them_in_both_paths(tmp_path, written, expected):
+    path = stack_file(tmp_path, f"  api-maintenance:maintenance: {written}\n")
+    if expected is None:
+        problem = "api-maintenance:maintenance must be true or false"
+        assert problem in status_error(tmp_path)
+        assert problem in program_error(program_reading(path))
+    else:
+        assert load_from_stack_file(tmp_path, "dev").maintenance is expected
+        run = program_reading(path).run()
+        assert run.outputs["mode"] == ("maintenance" if expected else "live")
+
+
+@pytest.mark.parametrize("written, expected", [("120", 120), ("'120'", 120), ("0x78", None), ("1.2e2", None)])
+def test_numbers_read_alike_in_both_paths(tmp_path, written, expected):
+    path = stack_file(tmp_path, f"  api-maintenance:ttl: {written}\n")
+    if expected is None:
+        assert "api-maintenance:ttl must be a whole number" in status_error(tmp_path)
+        assert "api-maintenance:ttl must be a whole number" in program_error(program_reading(path))
+    else:
+        assert load_from_stack_file(tmp_path, "dev").ttl == expected
+        assert program_reading(path).run().one("aws:route53/record:Record")["inputs"]["ttl"] == expected
+
+
+def test_a_list_value_is_an_error_in_both_paths(tmp_path):
+    path = stack_file(tmp_path, "  api-maintenance:maintenance: [true]\n")
+    assert "api-maintenance:maintenance must be true or false, got '[true]'" in status_error(tmp_path)
+    assert "api-maintenance:maintenance must be true or false, got '[true]'" in program_error(program_reading(path))
+
+
+def test_a_secret_status_does_not_need_is_left_out(tmp_path):
+    path = stack_file(tmp_path, "  api-maintenance:contact:\n    secure: v1:c2VjcmV0:AAAA\n")
+    assert load_from_stack_file(tmp_path, "dev").contact is None
+    program = program_reading(path)
+    program.config["api-maintenance:contact"] = "ops@theboss.io"  # the engine hands it over decrypted
+    assert "ops@theboss.io" in program.run().one("aws:s3/bucketObjectv2:BucketObjectv2")["inputs"]["content"]
+
+
+@pytest.mark.parametrize("key", ["domain", "maintenance", "liveLoadBalancer"])
+def test_a_secret_status_needs_is_a_clear_error(tmp_path, key):
+    text = BASE.replace(f"  api-maintenance:{key}: elb-production-boss\n", "") if key == "liveLoadBalancer" else BASE
+    stack_file(tmp_path, text=text.replace(f"  api-maintenance:{key}: api.theboss.io\n", "")
+               + f"  api-maintenance:{key}:\n    secure: v1:c2VjcmV0:AAAA\n")
+    message = status_error(tmp_path)
+    assert f"api-maintenance:{key} in Pulumi.dev.yaml is a secret, which only Pulumi can decrypt" in message
+    assert f"Fix: pulumi config set {key} VALUE -s dev (without --secret)" in message
+
+
+# --- malformed stack files, through `python -m maintenance status` ----------------------------------
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"- config\n- api-maintenance:domain\n", "Pulumi.dev.yaml: must be a YAML mapping with a config: section, not a list. "
+                                               "Fix: start the file with `config:`"),
+    (b"config:\n  - api-maintenance:domain: api.theboss.io\n", "Pulumi.dev.yaml: config: (line 2) must be a mapping of "
+                                                              "KEY: VALUE lines, not a list. Fix: write each setting as"),
+    (b"config:\n  1: x\n", "Pulumi.dev.yaml: config key '1' (line 2) is not NAMESPACE:NAME text, which Pulumi requires. "
+                           "Fix: write it as api-maintenance:KEY"),
+    (b"config:\n  ? [a, b]\n  : x\n", "config key 'list' (line 2) is not NAMESPACE:NAME text"),
+    (b"config:\n  api-maintenance:message: caf\xe9\n", "Pulumi.dev.yaml: line 2 is not UTF-8 text (byte 0xe9); Pulumi "
+                                                      "reads stack files as UTF-8. Fix: save the file as UTF-8"),
+    (b"config: [unclosed\n", "Pulumi.dev.yaml: is not valid YAML"),
+])
+def test_a_malformed_stack_file_exits_2_naming_problem_and_fix(tmp_path, content, message):
+    (tmp_path / "Pulumi.dev.yaml").write_bytes(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "maintenance", "status", "dev", "--cwd", str(tmp_path), "--resolver", "127.0.0.1:53"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_byte_order_mark_is_skipped_as_pulumi_does(tmp_path):
+    (tmp_path / "Pulumi.dev.yaml").write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_from_stack_file(tmp_path, "dev").domain == "api.theboss.io"
+
+
+# --- Python 3.11+ ----------------------------------------------------------------------------
+
+
+OLD_PYTHON = (3, 10, 12, "final", 0)
+
+
+def test_an_old_python_is_named_with_the_fix(monkeypatch):
+    assert unsupported_python() is None
+    monkeypatch.setattr(sys, "version_info", OLD_PYTHON)
+    assert unsupported_python() == (
+        "api-maintenance needs Python 3.11 or newer, but this is Python 3.10.12. "
+        "Fix: install Python 3.11+ and recreate the virtualenv: rm -rf venv && python3.11 -m venv venv")
+
+
+def test_the_command_refuses_an_old_python(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sys, "version_info", OLD_PYTHON)
+    assert main(["status", "dev", "--cwd", str(tmp_path)]) == 2
+    assert "needs Python 3.11 or newer" in capsys.readouterr().err
+
+
+def test_the_program_refuses_an_old_python_before_any_resource(monkeypatch):
+    program = MockProgram("production")
+    monkeypatch.setattr(sys, "version_info", OLD_PYTHON)
+    assert "needs Python 3.11 or newer, but this is Python 3.10.12" in program_error(program)
