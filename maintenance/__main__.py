@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from . import status
+from . import adoption, status
 from .python_version import unsupported_python
 
 
@@ -15,10 +15,17 @@ def main(argv=None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     status.add_arguments(status_parser)
+    import_parser = commands.add_parser(
+        "import-file", help="print the pulumi import --file JSON that adopts the console-built resources",
+        description=adoption.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    adoption.add_arguments(import_parser)
     args = parser.parse_args(argv)
     if problem := unsupported_python():
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.command == "import-file":
+        return adoption.run(args)
     try:
         return status.run(args)
     except KeyboardInterrupt:

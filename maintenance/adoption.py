@@ -1,0 +1,77 @@
+"""`python -m maintenance import-file STACK`: the `pulumi import --file` document for a stack.
+
+The console-built bucket and distribution must be imported before the first `pulumi up`, under
+the types, names and parent component that the program declares (tests/test_adoption.py checks
+each entry against the resources the program registers). The file format is Pulumi's: a
+`resources` list whose entries have `type`, `name`, `id` and `parent` (the `name` of another
+entry), and `component: true` entries that Pulumi 3.94+ creates as empty parents
+(Pulumi CLI docs, `pulumi import`; pulumi/pulumi v3.94.0 release notes, #14467 and #14524).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Optional, TextIO
+
+from .settings import PROJECT, SettingsError, load_from_stack_file
+
+SITE_COMPONENT = {"type": f"{PROJECT}:index:MaintenanceSite", "name": "maintenance-site", "component": True}
+BUCKET = {"type": "aws:s3/bucket:Bucket", "name": "bucket"}
+DISTRIBUTION = {"type": "aws:cloudfront/distribution:Distribution", "name": "distribution"}
+_DISTRIBUTION_ID = re.compile(r"^E[A-Z0-9]{5,20}$")
+
+
+def import_document(distribution_id: str, bucket: Optional[str]) -> dict:
+    """The import file for the distribution and, when it is adopted too, the bucket."""
+    parent = SITE_COMPONENT["name"]
+    resources = [dict(SITE_COMPONENT)]
+    if bucket:
+        resources.append({**BUCKET, "id": bucket, "parent": parent})
+    resources.append({**DISTRIBUTION, "id": distribution_id, "parent": parent})
+    return {"resources": resources}
+
+
+def plan_import(stack: str, cwd: Path, distribution_id: str, bucket: Optional[str]) -> tuple[dict, list[str]]:
+    """The document and notes for the operator; raises SettingsError on bad input."""
+    if not _DISTRIBUTION_ID.match(distribution_id):
+        raise SettingsError([
+            f"--distribution-id {distribution_id!r} is not a CloudFront distribution id such as E2QWRUHAPOMQZL "
+            "(CloudFront console: the ID column of the distribution that has the alias)"
+        ])
+    settings = load_from_stack_file(cwd, stack)
+    notes = []
+    if bucket and bucket != settings.bucket_name:
+        raise SettingsError([
+            f"the stack {stack} does not name the bucket {bucket!r} (bucketName is "
+            f"{settings.bucket_name or 'unset, so Pulumi creates a new bucket'}): an import under another name would "
+            f"be replaced. Fix: pulumi config set bucketName {bucket} -s {stack}, then run this again"
+        ])
+    bucket = bucket or settings.bucket_name
+    if bucket is None:
+        notes.append(f"stack {stack} sets no bucketName: Pulumi creates a new bucket, so only the distribution is imported")
+    return import_document(distribution_id, bucket), notes
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+    parser.add_argument("--distribution-id", required=True, metavar="ID",
+                        help="id of the console-built distribution that has the stack's domain as alias")
+    parser.add_argument("--bucket", metavar="NAME", help="bucket to adopt (default: the stack's bucketName)")
+    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+
+
+def run(args: argparse.Namespace, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        document, notes = plan_import(args.stack, Path(args.cwd), args.distribution_id, args.bucket)
+    except SettingsError as error:
+        print(f"error: {error}", file=err)
+        return 2
+    for note in notes:
+        print(f"note: {note}", file=err)
+    print(json.dumps(document, indent=2), file=out)
+    return 0

@@ -1,0 +1,76 @@
+"""`python -m maintenance import-file`: every entry matches what the program registers."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from maintenance.adoption import plan_import
+from mock_aws import STACKS, MockProgram
+
+ROOT = Path(__file__).resolve().parent.parent
+DISTRIBUTION_ID = "E2QWRUHAPOMQZL"
+
+
+def import_file(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "maintenance", "import-file", *arguments],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def type_and_name(urn: str) -> tuple[str, str]:
+    """urn:pulumi:STACK::PROJECT::PARENT-TYPE$...$TYPE::NAME -> (TYPE, NAME)."""
+    types, name = urn.rsplit("::", 2)[1:]
+    return types.split("$")[-1], name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_entry_is_a_resource_the_program_registers_with_its_type_name_and_parent(stack):
+    result = import_file(stack, "--distribution-id", DISTRIBUTION_ID, "--bucket", "maintenance-prod-boss") \
+        if stack == "production" else import_file(stack, "--distribution-id", DISTRIBUTION_ID)
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)["resources"]
+    run = MockProgram(stack).run()
+    by_name = {entry["name"]: entry for entry in entries}
+    for entry in entries:
+        options = run.options[entry["name"]]
+        assert options["type"] == entry["type"]
+        assert options["custom"] is not entry.get("component", False)
+        if "parent" in entry:
+            parent = by_name[entry["parent"]]
+            assert type_and_name(options["parent"]) == (parent["type"], parent["name"])
+        else:
+            assert type_and_name(options["parent"])[0] == "pulumi:pulumi:Stack"
+        if entry.get("component"):
+            assert "id" not in entry
+    expected = {"maintenance-site", "distribution"} | ({"bucket"} if stack == "production" else set())
+    assert set(by_name) == expected
+    assert by_name["distribution"]["id"] == DISTRIBUTION_ID
+
+
+def test_the_bucket_defaults_to_the_stacks_bucket_name():
+    document, notes = plan_import("production", ROOT, DISTRIBUTION_ID, None)
+    [bucket] = [entry for entry in document["resources"] if entry["name"] == "bucket"]
+    assert bucket["id"] == "maintenance-prod-boss" and notes == []
+
+
+def test_an_auto_named_bucket_is_not_imported_and_the_operator_is_told():
+    result = import_file("integration", "--distribution-id", DISTRIBUTION_ID)
+    assert [entry["name"] for entry in json.loads(result.stdout)["resources"]] == ["maintenance-site", "distribution"]
+    assert "note: stack integration sets no bucketName: Pulumi creates a new bucket" in result.stderr
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (("integration", "--distribution-id", DISTRIBUTION_ID, "--bucket", "maintenance-int-boss"),
+     "the stack integration does not name the bucket 'maintenance-int-boss' (bucketName is unset, so Pulumi creates "
+     "a new bucket): an import under another name would be replaced. Fix: pulumi config set bucketName "
+     "maintenance-int-boss -s integration"),
+    (("production", "--distribution-id", "d111111abcdef8.cloudfront.net"), "is not a CloudFront distribution id"),
+    (("staging", "--distribution-id", DISTRIBUTION_ID), "no stack file Pulumi.staging.yaml"),
+])
+def test_bad_input_exits_2_with_the_fix(arguments, message):
+    result = import_file(*arguments)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
