@@ -194,3 +194,8 @@ def test_the_program_refuses_an_old_python_before_any_resource(monkeypatch):
     program = MockProgram("production")
     monkeypatch.setattr(sys, "version_info", OLD_PYTHON)
     assert "needs Python 3.11 or newer, but this is Python 3.10.12" in program_error(program)
+
+
+def test_the_encryption_salt_pulumi_adds_on_stack_creation_is_read_past(tmp_path):
+    stack_file(tmp_path, text="encryptionsalt: v1:c2FsdA==:v1:AAAA:BBBB\n" + BASE)
+    assert load_from_stack_file(tmp_path, "dev").domain == "api.theboss.io"
