@@ -49,7 +49,7 @@ def test_shipped_stack_files(stack, domain, balancer, protect):
     assert settings.maintenance is False and settings.protect is protect and settings.region == "us-east-1"
 
 
-def test_stack_file_values_yaml_reads_as_bool_or_int(tmp_path):
+def test_unquoted_stack_file_values_are_read_as_their_text(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text(
         "config:\n  api-maintenance:domain: api.example.com\n  api-maintenance:liveTarget: x.example.net\n"
         "  api-maintenance:maintenance: true\n  api-maintenance:ttl: 120\n  other:key: 1\n"
