@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
+import yaml
+
 PROJECT = "api-maintenance"
 
 DEFAULT_MESSAGE = "The API is down for scheduled maintenance. Please try again later."
@@ -342,8 +344,6 @@ def read_stack_config(path: Path) -> dict[str, object]:
     decoder.scalar, `out.SetString(n.Value)`). A list or map becomes its JSON text, and
     `{secure: ...}` becomes SECRET. Raises SettingsError naming the problem and its fix.
     """
-    import yaml
-
     def problem(text: str) -> SettingsError:
         return SettingsError([f"{path.name}: {text}"])
 
@@ -389,26 +389,18 @@ def read_stack_config(path: Path) -> dict[str, object]:
 
 
 def _is_text(node) -> bool:
-    import yaml
-
     return isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null"
 
 
 def _is_null(node) -> bool:
-    import yaml
-
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def _node_kind(node) -> str:
-    import yaml
-
     return {yaml.SequenceNode: "list", yaml.MappingNode: "mapping"}.get(type(node), "single value")
 
 
 def _config_value(node) -> object:
-    import yaml
-
     if isinstance(node, yaml.ScalarNode):
         return "" if _is_null(node) else node.value
     if isinstance(node, yaml.MappingNode) and len(node.value) == 1:
