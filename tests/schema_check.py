@@ -285,10 +285,10 @@ def _short(value: Any) -> str:
 FUNCTION = "aws:cloudfront/function:Function"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 ACCESS_CONTROL = "aws:cloudfront/originAccessControl:OriginAccessControl"
-# Pulumi's physical name for an auto-named resource: the logical name, "-" and random hex
-# (Pulumi docs, Concepts > Resources > Names, "Autonaming"). The mock uses 7 characters, as the
-# engine does; the check allows for 8 so a longer suffix cannot break it either.
-AUTONAME_SUFFIX = 8
+# The physical name Pulumi gives an auto-named resource: the logical name, "-" and 7 random hex
+# digits (Pulumi docs, Concepts > Resources > Names; pulumi-terraform-bridge tfbridge AutoName:
+# "an 8 character random suffix ("-"+7 random chars)", Randlen 7). The mock names them alike.
+AUTONAME_RANDOM_HEX = 7
 _FUNCTION_NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -302,7 +302,7 @@ class Limit:
 
 
 def _physical_name(name: str, inputs: dict, outputs: dict) -> str:
-    return inputs.get("name") or f"{name}-{'f' * AUTONAME_SUFFIX}"
+    return inputs.get("name") or f"{name}-{'f' * AUTONAME_RANDOM_HEX}"
 
 
 def _text_length(prop: str) -> Callable[[str, dict, dict], Optional[int]]:

@@ -72,8 +72,9 @@ def test_keys_from_the_language_host_environment_are_checked_too(monkeypatch):
 
 
 def test_other_namespaces_are_not_this_programs_business():
-    run = MockProgram("production", **{}).run()
-    assert run.outputs["mode"] == "live"  # the shipped files set aws:region, which is not ours
+    program = MockProgram("production")
+    program.config.update({"aws:profile": "ops", "other-project:maintenence": "true"})
+    assert program.run().outputs["mode"] == "live"
 
 
 def test_status_refuses_the_same_mistyped_key(tmp_path):
