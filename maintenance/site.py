@@ -21,9 +21,10 @@ ORIGIN_ID = "maintenance-bucket"
 ERROR_PAGE = "/index.html"
 
 
-# AWS's limits on the texts the site declares (checked against the longest domain in tests/test_schema.py):
-# CloudFront API reference, CreateFunction (FunctionConfig.Comment) and DistributionConfig.Comment: 128;
-# OriginAccessControlConfig.Description: 256.
+# Limits on the texts the site declares (tests/test_schema.py checks them with a 253-character domain):
+# CloudFront API Reference, FunctionConfig and DistributionConfig: "The comment cannot be longer than
+# 128 characters"; the provider pulumi-aws wraps validates an OAC description as 0 to 256 characters
+# (terraform-provider-aws, cloudfront/origin_access_control.go, StringLenBetween(0, 256)).
 FUNCTION_COMMENT_LIMIT = 128
 DISTRIBUTION_COMMENT_LIMIT = 128
 ACCESS_CONTROL_DESCRIPTION_LIMIT = 256

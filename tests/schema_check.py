@@ -325,9 +325,10 @@ LIMITS = (
     Limit(DISTRIBUTION, "comment length", _text_length("comment"), 128,
           "CloudFront API Reference, DistributionConfig: the comment cannot be longer than 128 characters"),
     Limit(ACCESS_CONTROL, "name length", lambda n, i, o: len(_physical_name(n, i, o)), 64,
-          "CloudFront API Reference, OriginAccessControlConfig: Name, up to 64 characters"),
+          "CloudFront API Reference, OriginAccessControlConfig: Name, up to 64 characters; "
+          "terraform-provider-aws StringLenBetween(1, 64)"),
     Limit(ACCESS_CONTROL, "description length", _text_length("description"), 256,
-          "OriginAccessControlConfig Description: 256 characters (the limit the project works to)"),
+          "terraform-provider-aws, which pulumi-aws wraps: OAC description StringLenBetween(0, 256)"),
 )
 
 
