@@ -5,10 +5,13 @@ inputs with one planted error each, so the suite itself shows the checker can fa
 """
 
 import re
+import shutil
 
 import pytest
 
-from mock_aws import ACCOUNT, REGION, STACKS, FakeAccount, MockProgram
+from maintenance.settings import load_from_pulumi
+from maintenance.site import MaintenanceSite
+from mock_aws import ACCOUNT, PROJECT_DIR, REGION, STACKS, FakeAccount, MockProgram
 from schema_check import (
     ACCESS_CONTROL,
     DISTRIBUTION,
@@ -216,3 +219,19 @@ def distribution(default_cache_behavior=None, custom_error_responses=None) -> di
 def repr_short(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def test_a_binary_site_file_uploads_with_declared_inputs(tmp_path):
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    shutil.copy(PROJECT_DIR / "site" / "index.html", site_dir)
+    (site_dir / "favicon.ico").write_bytes(b"\x00\x00\x01\x00\xff")
+
+    def program():
+        MaintenanceSite("maintenance-site", load_from_pulumi(), site_dir=site_dir, certificate_arn="arn")
+
+    run = MockProgram("production").run(program)
+    checker = SchemaChecker()
+    checker.check_run(run.resources, {name: options["custom"] for name, options in run.options.items()})
+    assert [str(finding) for finding in checker.findings] == []
+    assert "source" in run.resources["page-favicon.ico"]["inputs"]
