@@ -119,7 +119,8 @@ class MaintenanceSite(pulumi.ComponentResource):
         for key, (body, content_type) in site_files(site_dir, settings).items():
             # BucketObjectv2 sends no ACL (the old BucketObject defaults to `private`), which an
             # owner-enforced bucket requires: S3 User Guide, "Controlling ownership of objects and
-            # disabling ACLs for your bucket".
+            # disabling ACLs for your bucket". A file asset is compared by its hash alone, so a
+            # clone in another folder changes nothing (pulumi/pulumi resource/asset Asset.Equals).
             aws.s3.BucketObjectv2(
                 f"page-{key}",
                 bucket=self.bucket.id,
