@@ -86,7 +86,7 @@ def run_in(engine: str, code: str, events: list[dict], now: int | None = None) -
     command = [require_program("node"), "-"] if engine == "node" else [require_program("njs"), "-s", "-"]
     completed = subprocess.run(command, input=script(code, events, now), capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0 and not completed.stderr, f"{engine} failed:\n{completed.stderr}{completed.stdout}"
-    return json.loads(completed.stdout)
+    return json.loads("".join(completed.stdout.split("\n")))
 
 
 def run(code: str, events: list[dict], now: int | None = None) -> list[dict]:
