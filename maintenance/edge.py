@@ -54,46 +54,60 @@ function header(headers, name) {
   return headers[name] ? headers[name].value : "";
 }
 
-function mediaRange(text) {
-  var semicolon = text.indexOf(";");
-  var range = { type: (semicolon < 0 ? text : text.slice(0, semicolon)).trim().toLowerCase(), acceptable: true };
-  var params = semicolon < 0 ? [] : text.slice(semicolon + 1).split(";");
-  for (var i = 0; i < params.length; i++) {
-    var pair = params[i].split("=");
-    if (pair[0].trim().toLowerCase() === "q") range.acceptable = pair.length === 2 && Number(pair[1].trim()) > 0;
+// Whether the media range text[start, end) has a weight above 0 (no q means 1).
+function acceptable(text, start, end) {
+  var semicolon = text.indexOf(";", start);
+  while (semicolon >= 0 && semicolon < end) {
+    var next = text.indexOf(";", semicolon + 1);
+    if (next < 0 || next > end) next = end;
+    var param = text.slice(semicolon + 1, next);
+    var equals = param.indexOf("=");
+    if ((equals < 0 ? param : param.slice(0, equals)).trim() === "q") {
+      return equals >= 0 && Number(param.slice(equals + 1).trim()) > 0;
+    }
+    semicolon = next < end ? next : -1;
   }
-  return range;
+  return true;
 }
 
-function mediaRanges(accept) {
-  var text = accept.slice(0, ACCEPT_PREFIX);
-  var ranges = [];
+function isType(text, start, end, type) {
+  if (text.slice(start, start + type.length) !== type) return false;
+  var after = text.charCodeAt(start + type.length);
+  return start + type.length === end || after === 59 || after === 32 || after === 9;  // ; space tab
+}
+
+// What the first media ranges of Accept say, reading at most ACCEPT_PREFIX characters and
+// ACCEPT_RANGES ranges, with no allocation per range beyond two short slices.
+function acceptSays(accept) {
+  var text = accept.slice(0, ACCEPT_PREFIX).toLowerCase();
+  var limit = accept.length > ACCEPT_PREFIX ? text.lastIndexOf(",") : text.length;  // drop a range cut short
+  var says = { htmlFirst: false, xhtml: false, htmlRefused: false };
   var start = 0;
-  while (start <= text.length && ranges.length < ACCEPT_RANGES) {
+  for (var n = 0; n < ACCEPT_RANGES && start <= limit; n++) {
     var end = text.indexOf(",", start);
-    if (end < 0) {
-      if (accept.length > ACCEPT_PREFIX) break;
-      end = text.length;
+    if (end < 0 || end > limit) end = limit;
+    while (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9) start++;
+    if (isType(text, start, end, "text/html")) {
+      var weighted = acceptable(text, start, end);
+      if (n === 0) says.htmlFirst = weighted;
+      if (!weighted) says.htmlRefused = true;
+    } else if (isType(text, start, end, "application/xhtml+xml") && acceptable(text, start, end)) {
+      says.xhtml = true;
     }
-    ranges.push(mediaRange(text.slice(start, end)));
     start = end + 1;
   }
-  return ranges;
+  return says;
 }
 
 function isNavigation(headers) {
-  var ranges = mediaRanges(header(headers, "accept"));
-  var xhtml = false;
-  for (var i = 0; i < ranges.length; i++) {
-    if (ranges[i].type === "text/html" && !ranges[i].acceptable) return false;
-    if (ranges[i].type === "application/xhtml+xml" && ranges[i].acceptable) xhtml = true;
-  }
+  var says = acceptSays(header(headers, "accept"));
+  if (says.htmlRefused) return false;
   var mode = header(headers, "sec-fetch-mode");
   var dest = header(headers, "sec-fetch-dest");
   if (mode || dest || headers["sec-fetch-site"] || headers["sec-fetch-user"]) {
     return mode === "navigate" || dest === "document" || dest === "iframe";
   }
-  return ranges.length > 0 && ranges[0].type === "text/html" && ranges[0].acceptable && xhtml;
+  return says.htmlFirst && says.xhtml;
 }
 
 function retryAfter() {

@@ -1,13 +1,20 @@
 """The CloudFront Function, run in Node and njs over viewer-request and viewer-response events."""
 
 import json
+import re
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from edge_runtime import headers_of, request_event, request_object, response_event, run
 from maintenance.edge import ALLOWED_METHODS, FUNCTION_SIZE_LIMIT, PAGE_URI, render_function_code, response_body
 from maintenance.settings import CLOUDFRONT_RESPONSE_CODES, MESSAGE_MAX_LENGTH
+from requirements import require_program
+
+ROOT = Path(__file__).resolve().parent.parent
 
 HOSTILE = 'He said "hi" 100% $message %(body)s \\ </script><script>alert(1)</script>\n\u2028 line two — café ✓ 🚧'
 UNTIL = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
@@ -249,3 +256,14 @@ def test_code_stays_under_cloudfront_size_limit_at_the_worst_case_settings_accep
     [response, page] = run(code, [request_event(), page_response()], now=UNTIL_MS - 1)
     assert json.loads(response["body"]["data"])["message"] == longest
     assert page["statusCode"] == 503
+
+
+def test_the_benchmark_runs_and_reports_a_ratio():
+    # Timing is the benchmark's business (scripts/benchmark-edge); here it only has to run.
+    require_program("njs")
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "benchmark-edge"), "--rounds", "1", "--target-ms", "2", "--max-ratio", "1e9"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert re.search(r"^ratio \d+\.\d\d \(worst case: .+; limit 1e\+09\)$", completed.stdout, re.M), completed.stdout
