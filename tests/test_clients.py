@@ -8,11 +8,25 @@ from maintenance.edge import PAGE_URI, render_function_code
 from maintenance.settings import DEFAULT_MESSAGE
 
 # Where this project decides otherwise than the corpus, and why.
+POST_NAVIGATION = (
+    # CloudFront Functions cannot change a request's method ("CloudFront Functions event
+    # structure": method is read-only) and the bucket grants only s3:GetObject, so a form POST
+    # cannot be answered with the page; it gets the 503, which says nothing was processed.
+    "json"
+)
+LOOKS_LIKE_A_LIBRARY = (
+    # Nothing in the request tells it from curl's (Accept without text/html, no Sec-Fetch): it
+    # gets the 503 with Retry-After, which is what tells a client the outage is temporary.
+    "json"
+)
 DECIDED_OTHERWISE = {
-    # Its documented request (Accept: */*, no Sec-Fetch) is the same as curl's: nothing in it
-    # says "browser". It gets the 503 with Retry-After, which is what tells a crawler the
-    # outage is temporary; the body is not what it indexes.
-    "Googlebot": "json",
+    "Chromium 156 form POST navigation": POST_NAVIGATION,
+    "Firefox 153 ESR form POST navigation": POST_NAVIGATION,
+    "Internet Explorer 8 navigation (no text/html in Accept)": LOOKS_LIKE_A_LIBRARY,
+    "Internet Explorer 8 navigation with Accept */*": LOOKS_LIKE_A_LIBRARY,
+    "Googlebot": LOOKS_LIKE_A_LIBRARY,  # the body is not what a crawler indexes on a 503
+    # Answered by the CORS preflight (204), after which the app reads the 503 JSON.
+    "Chromium 156 CORS preflight": "preflight",
 }
 
 
@@ -25,6 +39,8 @@ def outcome(answer: dict) -> str:
         return "page" if answer["uri"] == PAGE_URI else f"forwarded to {answer['uri']}"
     if answer["statusCode"] == 503 and json.loads(answer["body"]["data"])["maintenance"] is True:
         return "json"
+    if answer["statusCode"] == 204 and "access-control-allow-methods" in answer["headers"]:
+        return "preflight"
     return f"status {answer['statusCode']}"
 
 
