@@ -14,7 +14,9 @@ CloudFront sets to "viewer-request" or "viewer-response" (CloudFront Developer G
   viewer-request function generated ("CloudFront events that can trigger a Lambda@Edge
   function", viewer response; the page the CloudFront Functions guide points to for event
   types), nor when the origin answers 400 or higher ("Restrictions on all edge functions");
-  the code only touches a 200, so it is right either way.
+  the code only touches a 200, so it is right either way. It changes statusCode,
+  statusDescription and the cache-control and retry-after headers; only Via and Warning are
+  read-only in viewer responses ("Restrictions on all edge functions", HTTP headers).
 """
 
 from __future__ import annotations

@@ -153,12 +153,18 @@ class MaintenanceSite(pulumi.ComponentResource):
             ],
             default_cache_behavior={
                 "target_origin_id": ORIGIN_ID,
+                # Plain HTTP must get the same answers: redirect-to-https answers HTTP with a 301
+                # and no function runs for it (CloudFront API, ViewerProtocolPolicy).
                 "viewer_protocol_policy": "allow-all",
                 "allowed_methods": list(ALLOWED_METHODS),
                 "cached_methods": ["GET", "HEAD"],
                 "cache_policy_id": CACHING_OPTIMIZED_POLICY_ID,
                 "compress": True,
                 # One function for both viewer events: one rendered code, one set of constants.
+                # The same function may serve several triggers of a cache behavior ("CloudFront
+                # events that can trigger a Lambda@Edge function", which "Associating functions
+                # with distributions" names for event types); the code tells them apart by
+                # event.context.eventType.
                 "function_associations": [
                     {"event_type": event_type, "function_arn": self.function.arn} for event_type in EVENT_TYPES
                 ],
