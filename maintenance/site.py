@@ -154,7 +154,8 @@ class MaintenanceSite(pulumi.ComponentResource):
             default_cache_behavior={
                 "target_origin_id": ORIGIN_ID,
                 # Plain HTTP must get the same answers: redirect-to-https answers HTTP with a 301
-                # and no function runs for it (CloudFront API, ViewerProtocolPolicy).
+                # (CloudFront API, ViewerProtocolPolicy) and no function runs for it ("CloudFront
+                # events that can trigger a Lambda@Edge function", viewer request).
                 "viewer_protocol_policy": "allow-all",
                 "allowed_methods": list(ALLOWED_METHODS),
                 "cached_methods": ["GET", "HEAD"],
