@@ -27,7 +27,6 @@ PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # The status codes CloudFront accepts for a custom error response.
 CLOUDFRONT_RESPONSE_CODES = (200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504)
 MAX_TTL = 86400
-MAX_ERROR_CACHING_TTL = 31536000
 CERTIFICATE_REGION = "us-east-1"
 
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -60,7 +59,6 @@ class Settings:
     certificate_arn: Optional[str]
     ttl: int
     response_code: int
-    error_caching_min_ttl: int
     price_class: str
     bucket_name: Optional[str]
     protect: bool
@@ -217,8 +215,7 @@ _FIELDS: dict[str, _Field] = {
     "liveLoadBalancer": _Field("live_load_balancer", _load_balancer_name, "my-balancer"),
     "certificateArn": _Field("certificate_arn", _certificate_arn, "arn:aws:acm:us-east-1:ACCOUNT:certificate/ID"),
     "ttl": _Field("ttl", _integer_between(0, MAX_TTL), "60", 60),
-    "responseCode": _Field("response_code", _response_code, "503", 200),
-    "errorCachingMinTtl": _Field("error_caching_min_ttl", _integer_between(0, MAX_ERROR_CACHING_TTL), "10", 10),
+    "responseCode": _Field("response_code", _response_code, "200", 503),
     "priceClass": _Field("price_class", _price_class, "PriceClass_100", "PriceClass_100"),
     "bucketName": _Field("bucket_name", _bucket_name, "my-maintenance-page"),
     "protect": _Field("protect", _boolean, "true", False),

@@ -9,16 +9,18 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from .edge import ALLOWED_METHODS, render_function_code
+from .edge import ALLOWED_METHODS, EVENT_TYPES, render_function_code
 from .page import render_page
 from .settings import Settings
 
-# AWS's managed cache policy "Managed-CachingOptimized": it honours the objects' own
-# Cache-Control, so a changed message reaches readers within OBJECT_CACHE_CONTROL's max-age.
+# AWS's managed cache policy "Managed-CachingOptimized" (min TTL 1 s, max 365 days; no query
+# string, header or cookie in the cache key but the normalized Accept-Encoding): CloudFront
+# caches the bucket's 200 for the object's max-age ("Use managed cache policies";
+# "Manage how long content stays in the cache (expiration)"), so a page view costs no S3
+# request while the page is cached, and a changed page reaches readers within that max-age.
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 OBJECT_CACHE_CONTROL = "public, max-age=60"
 ORIGIN_ID = "maintenance-bucket"
-ERROR_PAGE = "/index.html"
 
 
 # Limits on the texts the site declares (tests/test_schema.py checks them with a 253-character domain):
@@ -54,7 +56,16 @@ def fit(text: str, limit: int) -> str:
 
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
-    """Only this distribution may read objects, and only over TLS."""
+    """Only this distribution may read objects; everyone else must also use TLS.
+
+    For an S3 origin CloudFront uses the viewer's protocol ("Request and response behavior for
+    Amazon S3 origins", Protocols), so a plain-HTTP page view reaches the bucket over HTTP; the
+    TLS rule therefore spares requests whose AWS:SourceArn is this distribution. That key is
+    present only when a service calls on behalf of a resource ("AWS global condition context
+    keys", aws:SourceArn), and a negated operator such as StringNotEquals is true when the key
+    is missing ("IAM JSON policy elements: Condition operators"), so anonymous callers and
+    every other distribution stay denied without TLS. aws:SecureTransport is always present.
+    """
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -68,12 +79,15 @@ def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
                     "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
                 },
                 {
-                    "Sid": "DenyRequestsWithoutTLS",
+                    "Sid": "DenyRequestsWithoutTLSExceptThisDistribution",
                     "Effect": "Deny",
                     "Principal": "*",
                     "Action": "s3:*",
                     "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    "Condition": {
+                        "Bool": {"aws:SecureTransport": "false"},
+                        "StringNotEquals": {"AWS:SourceArn": distribution_arn},
+                    },
                 },
             ],
         }
@@ -143,8 +157,8 @@ class MaintenanceSite(pulumi.ComponentResource):
         self.function = aws.cloudfront.Function(
             "maintenance-responses",
             runtime="cloudfront-js-2.0",
-            comment=fit(f"503 JSON for API clients of {settings.domain}", FUNCTION_COMMENT_LIMIT),
-            code=render_function_code(settings.message, settings.until, settings.retry_after),
+            comment=fit(f"Maintenance answers for {settings.domain}", FUNCTION_COMMENT_LIMIT),
+            code=render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code),
             publish=True,
             opts=child,
         )
@@ -160,27 +174,25 @@ class MaintenanceSite(pulumi.ComponentResource):
                     "origin_access_control_id": access_control.id,
                 }
             ],
-            default_root_object="index.html",
             default_cache_behavior={
                 "target_origin_id": ORIGIN_ID,
+                # Plain HTTP must get the same answers: redirect-to-https answers HTTP with a 301
+                # (CloudFront API, ViewerProtocolPolicy) and no function runs for it ("CloudFront
+                # events that can trigger a Lambda@Edge function", viewer request).
                 "viewer_protocol_policy": "allow-all",
                 "allowed_methods": list(ALLOWED_METHODS),
                 "cached_methods": ["GET", "HEAD"],
                 "cache_policy_id": CACHING_OPTIMIZED_POLICY_ID,
                 "compress": True,
+                # One function for both viewer events: one rendered code, one set of constants.
+                # The same function may serve several triggers of a cache behavior ("CloudFront
+                # events that can trigger a Lambda@Edge function", which "Associating functions
+                # with distributions" names for event types); the code tells them apart by
+                # event.context.eventType.
                 "function_associations": [
-                    {"event_type": "viewer-request", "function_arn": self.function.arn}
+                    {"event_type": event_type, "function_arn": self.function.arn} for event_type in EVENT_TYPES
                 ],
             },
-            custom_error_responses=[
-                {
-                    "error_code": code,
-                    "response_code": settings.response_code,
-                    "response_page_path": ERROR_PAGE,
-                    "error_caching_min_ttl": settings.error_caching_min_ttl,
-                }
-                for code in (403, 404)
-            ],
             price_class=settings.price_class,
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate={

@@ -1,74 +1,67 @@
-"""The CloudFront Function run in Node over CloudFront viewer-request events."""
+"""The CloudFront Function, run in Node and njs over viewer-request and viewer-response events."""
 
 import json
+import re
 import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from maintenance.edge import ALLOWED_METHODS, FUNCTION_SIZE_LIMIT, PAGE_REQUEST_URI, render_function_code, response_body
-from maintenance.settings import MESSAGE_MAX_LENGTH
+from edge_runtime import headers_of, request_event, request_object, response_event, run
+from maintenance.edge import ALLOWED_METHODS, FUNCTION_SIZE_LIMIT, PAGE_URI, render_function_code, response_body
+from maintenance.settings import CLOUDFRONT_RESPONSE_CODES, MESSAGE_MAX_LENGTH
 from requirements import require_program
 
-RUNNER = Path(__file__).with_name("run_cloudfront_function.js")
+ROOT = Path(__file__).resolve().parent.parent
 
 HOSTILE = 'He said "hi" 100% $message %(body)s \\ </script><script>alert(1)</script>\n\u2028 line two — café ✓ 🚧'
 UNTIL = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
 UNTIL_MS = int(UNTIL.timestamp() * 1000)
 
+DEFAULT_CODE = render_function_code("Down for a database upgrade.", None, 300, 503)
 
-def event(method="GET", uri="/v1/users", accept=None, **headers):
-    all_headers = {"host": {"value": "api.theboss.io"}}
-    if accept is not None:
-        all_headers["accept"] = {"value": accept}
-    all_headers.update({name.replace("_", "-"): {"value": value} for name, value in headers.items()})
-    return {
-        "version": "1.0",
-        "context": {"distributionDomainName": "d111111abcdef8.cloudfront.net", "eventType": "viewer-request"},
-        "viewer": {"ip": "198.51.100.10"},
-        "request": {"method": method, "uri": uri, "querystring": {"page": {"value": "2"}}, "headers": all_headers, "cookies": {}},
-    }
+CHROME_ACCEPT = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+                 "application/signed-exchange;v=b3;q=0.7")
+FIREFOX_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+NAVIGATE = {"sec-fetch-mode": "navigate", "sec-fetch-dest": "document", "sec-fetch-site": "none", "sec-fetch-user": "?1"}
+JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"  # HttpURLConnection's default
 
-
-def run(code, events, now=None):
-    completed = subprocess.run(
-        [require_program("node"), str(RUNNER)], input=json.dumps({"code": code, "events": events, "now": now}),
-        capture_output=True, text=True, check=True, timeout=60,
-    )
-    return json.loads(completed.stdout)
-
-
-def headers_of(response):
-    return {name: value["value"] for name, value in response["headers"].items()}
-
-
-DEFAULT_CODE = render_function_code("Down for a database upgrade.", None, 300)
-
-API_EVENTS = {
-    "json GET": event(accept="application/json"),
-    "any type": event(accept="*/*"),
-    "no accept": event(),
-    "html refused": event(accept="text/html;q=0, application/json"),
-    "POST with body": event("POST", accept="application/json", content_type="application/json", content_length="27"),
-    "DELETE with body": event("DELETE", uri="/v1/users/7", content_type="application/json", content_length="2"),
-    "POST from a browser form": event("POST", accept="text/html,application/xhtml+xml", content_type="application/x-www-form-urlencoded"),
-    "PUT": event("PUT", accept="application/json"),
-    "PATCH": event("PATCH"),
-    "HEAD from curl": event("HEAD", accept="*/*"),
-    "OPTIONS without preflight": event("OPTIONS"),
+API_REQUESTS = {
+    "json GET": ("GET", {"accept": "application/json"}),
+    "any type": ("GET", {"accept": "*/*"}),
+    "no accept": ("GET", {}),
+    "html refused": ("GET", {"accept": "text/html;q=0, application/xhtml+xml, application/json"}),
+    "html refused, space before q": ("GET", {"accept": "text/html; q=0, application/xhtml+xml"}),
+    "html refused by a navigation": ("GET", {"accept": "text/html; q=0.000, application/xhtml+xml", **NAVIGATE}),
+    "Java HttpURLConnection": ("GET", {"accept": JAVA_ACCEPT}),
+    "prefers JSON, tolerates HTML": ("GET", {"accept": "application/json, text/html;q=0.1"}),
+    "html first but no xhtml": ("GET", {"accept": "text/html, */*"}),
+    "fetch() from a page": ("GET", {"accept": "*/*", "sec-fetch-mode": "cors", "sec-fetch-dest": "empty", "sec-fetch-site": "cross-site"}),
+    "fetch() asking for html": ("GET", {"accept": FIREFOX_ACCEPT, "sec-fetch-mode": "cors", "sec-fetch-dest": "empty"}),
+    "an image tag": ("GET", {"accept": "image/avif,image/webp,*/*", "sec-fetch-mode": "no-cors", "sec-fetch-dest": "image"}),
+    "POST with body": ("POST", {"accept": "application/json", "content-type": "application/json", "content-length": "27"}),
+    "DELETE with body": ("DELETE", {"content-type": "application/json", "content-length": "2"}),
+    "POST from a browser form": ("POST", {"accept": FIREFOX_ACCEPT, "content-type": "application/x-www-form-urlencoded", **NAVIGATE}),
+    "PUT": ("PUT", {"accept": "application/json"}),
+    "PATCH": ("PATCH", {}),
+    "HEAD from curl": ("HEAD", {"accept": "*/*"}),
+    "OPTIONS without preflight": ("OPTIONS", {}),
+    "a malformed q": ("GET", {"accept": "text/html;q=abc, application/xhtml+xml"}),
 }
 
 
-@pytest.mark.parametrize("name", API_EVENTS)
+@pytest.mark.parametrize("name", API_REQUESTS)
 def test_api_clients_get_503_json(name):
-    [response] = run(DEFAULT_CODE, [API_EVENTS[name]])
+    method, headers = API_REQUESTS[name]
+    [response] = run(DEFAULT_CODE, [request_event(method, headers=headers)])
     assert response["statusCode"] == 503
     assert response["statusDescription"] == "Service Unavailable"
     assert headers_of(response) == {
         "retry-after": "300",
         "cache-control": "no-store",
-        "content-type": "application/json",
+        "content-type": "application/json; charset=utf-8",
         "access-control-allow-origin": "*",
         "access-control-expose-headers": "Retry-After",
     }
@@ -78,34 +71,61 @@ def test_api_clients_get_503_json(name):
     }
 
 
-@pytest.mark.parametrize(
-    "method, uri, accept",
-    [
-        ("GET", "/", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
-        ("GET", "/v1/users/7/orders?x=1", "text/html"),
-        ("HEAD", "/", "TEXT/HTML; q=0.5"),
-    ],
-)
-def test_browsers_go_on_to_the_page(method, uri, accept):
-    request = event(method, uri, accept)
-    [forwarded] = run(DEFAULT_CODE, [request])
+BROWSER_NAVIGATIONS = {
+    "Chrome": ("GET", "/", {"accept": CHROME_ACCEPT, **NAVIGATE}),
+    "Chrome, deep path": ("GET", "/v1/users/7/orders", {"accept": CHROME_ACCEPT, **NAVIGATE}),
+    "Chrome iframe": ("GET", "/", {"accept": CHROME_ACCEPT, "sec-fetch-mode": "navigate", "sec-fetch-dest": "iframe"}),
+    "Firefox without Sec-Fetch": ("GET", "/", {"accept": FIREFOX_ACCEPT}),
+    "IE11": ("GET", "/", {"accept": "text/html, application/xhtml+xml, image/jxr, */*"}),
+    "HEAD with odd spacing and case": ("HEAD", "/", {"accept": " TEXT/HTML ; q=0.5 , Application/XHTML+XML"}),
+}
+
+
+@pytest.mark.parametrize("name", BROWSER_NAVIGATIONS)
+def test_browser_navigations_are_sent_to_the_page_key(name):
+    method, uri, headers = BROWSER_NAVIGATIONS[name]
+    event = request_event(method, uri, headers, querystring={"utm_source": "mail", "page": "2"})
+    [forwarded] = run(DEFAULT_CODE, [event])
     assert "statusCode" not in forwarded
     assert forwarded["method"] == method
-    assert forwarded["uri"] == PAGE_REQUEST_URI
-    assert forwarded["querystring"] == {}
-    assert forwarded["headers"] == request["request"]["headers"]
+    assert forwarded["uri"] == PAGE_URI
+    assert forwarded["querystring"] == {}  # one cache key for every path and query string
+    assert forwarded["headers"] == event["request"]["headers"]
+    assert forwarded["cookies"] == event["request"]["cookies"]
 
 
-def test_preflight_lets_a_browser_app_read_the_503():
-    preflight = event(
-        "OPTIONS", origin="https://app.example.com", access_control_request_method="POST",
-        access_control_request_headers="authorization, content-type",
-    )
-    [response] = run(DEFAULT_CODE, [preflight])
+def test_a_huge_accept_is_read_only_as_far_as_its_prefix():
+    junk = ",".join(f"application/x-{n}" for n in range(2000))
+    browser_then_junk = CHROME_ACCEPT + "," + junk  # refusing html far beyond what any browser sends
+    events = [
+        request_event(headers={"accept": junk + ",text/html,application/xhtml+xml"}),
+        request_event(headers={"accept": browser_then_junk + ",text/html;q=0"}),
+        request_event(headers={"accept": "text/html," + "application/xhtml+xml;" * 1000}),
+    ]
+    assert len(events[0]["request"]["headers"]["accept"]["value"]) > 16_000
+    api, browser, cut = run(DEFAULT_CODE, events)
+    assert api["statusCode"] == 503
+    assert browser["uri"] == PAGE_URI
+    assert cut["statusCode"] == 503  # its xhtml range is cut off at the prefix, so it cannot count
+
+
+def preflight(origin=None, asked_headers="authorization, content-type"):
+    headers = {"access-control-request-method": "POST"}
+    if origin:
+        headers["origin"] = origin
+    if asked_headers:
+        headers["access-control-request-headers"] = asked_headers
+    return request_event("OPTIONS", headers=headers)
+
+
+def test_preflight_with_an_origin_lets_a_credentialed_app_read_the_503():
+    [response] = run(DEFAULT_CODE, [preflight("https://app.example.com")])
     assert response["statusCode"] == 204
     assert "body" not in response
     assert headers_of(response) == {
-        "access-control-allow-origin": "*",
+        "access-control-allow-origin": "https://app.example.com",
+        "access-control-allow-credentials": "true",
+        "vary": "Origin",
         "access-control-allow-methods": ", ".join(ALLOWED_METHODS),
         "access-control-allow-headers": "authorization, content-type",
         "access-control-max-age": "60",
@@ -113,27 +133,146 @@ def test_preflight_lets_a_browser_app_read_the_503():
     }
 
 
+def test_preflight_without_an_origin_allows_any():
+    [response] = run(DEFAULT_CODE, [preflight(asked_headers=None)])
+    assert headers_of(response) == {
+        "access-control-allow-origin": "*",
+        "access-control-allow-methods": ", ".join(ALLOWED_METHODS),
+        "access-control-max-age": "60",
+        "cache-control": "no-store",
+    }
+
+
+def test_503_echoes_the_origin_with_credentials():
+    event = request_event("POST", headers={"origin": "https://app.example.com", "content-type": "application/json",
+                                           "cookie": "session=abc", "sec-fetch-mode": "cors"})
+    [response] = run(DEFAULT_CODE, [event])
+    headers = headers_of(response)
+    assert response["statusCode"] == 503
+    assert headers["access-control-allow-origin"] == "https://app.example.com"
+    assert headers["access-control-allow-credentials"] == "true"
+    assert headers["vary"] == "Origin"
+    assert headers["access-control-expose-headers"] == "Retry-After"
+
+
+def test_an_origin_longer_than_any_real_one_is_not_echoed():
+    [response] = run(DEFAULT_CODE, [request_event(headers={"origin": "https://" + "a" * 20_000 + ".example"})])
+    assert headers_of(response)["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in headers_of(response)
+
+
 def test_retry_after_is_the_http_date_of_until_then_seconds_once_it_has_passed():
-    code = render_function_code("Back soon.", UNTIL, 120)
-    request = event(accept="application/json")
-    [before] = run(code, [request], now=UNTIL_MS - 60_000)
-    [after] = run(code, [request], now=UNTIL_MS + 1)
+    code = render_function_code("Back soon.", UNTIL, 120, 503)
+    event = request_event(headers={"accept": "application/json"})
+    [before] = run(code, [event], now=UNTIL_MS - 60_000)
+    [after] = run(code, [event], now=UNTIL_MS + 1)
     assert headers_of(before)["retry-after"] == "Tue, 01 Dec 2026 06:00:00 GMT"
     assert headers_of(after)["retry-after"] == "120"
     assert json.loads(before["body"]["data"])["until"] == "2026-12-01T06:00:00Z"
 
 
+# --- viewer response: the page's status -----------------------------------------------
+
+S3_PAGE_HEADERS = {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "public, max-age=60",
+    "etag": '"0123456789abcdef0123456789abcdef"',
+    "last-modified": "Fri, 27 Nov 2026 10:00:00 GMT",
+}
+PAGE_REQUEST = request_object("GET", PAGE_URI, {"accept": CHROME_ACCEPT, **NAVIGATE}, querystring={})
+
+
+def page_response(status=200, description="OK", headers=S3_PAGE_HEADERS):
+    return response_event(status, description, dict(headers), PAGE_REQUEST)
+
+
+def test_the_page_is_a_503_with_retry_after_computed_as_for_api_clients():
+    code = render_function_code("Back soon.", UNTIL, 120, 503)
+    api = request_event(headers={"accept": "application/json"})
+    for now in (UNTIL_MS - 60_000, UNTIL_MS + 1):
+        page, answer = run(code, [page_response(), api], now=now)
+        assert page["statusCode"] == 503
+        assert page["statusDescription"] == "Service Unavailable"
+        assert headers_of(page) == {
+            **S3_PAGE_HEADERS,
+            "cache-control": "no-store",  # a browser neither keeps nor revalidates the 503 page
+            "retry-after": headers_of(answer)["retry-after"],
+        }
+        assert "body" not in page  # the page itself, from the cache, goes out untouched
+
+
+@pytest.mark.parametrize("code", [c for c in CLOUDFRONT_RESPONSE_CODES if c not in (200, 503)])
+def test_the_page_takes_any_configured_status_without_retry_after(code):
+    [page] = run(render_function_code("x", None, 300, code), [page_response()])
+    assert page["statusCode"] == code
+    assert headers_of(page) == {**S3_PAGE_HEADERS, "cache-control": "no-store"}
+
+
+def test_response_code_200_leaves_the_page_as_the_bucket_sent_it():
+    [page] = run(render_function_code("x", None, 300, 200), [page_response()])
+    assert page == page_response()["response"]
+
+
+@pytest.mark.parametrize(
+    "status, description, headers",
+    [
+        # A browser revalidating a page it kept from a 200 window: its copy stays valid.
+        (304, "Not Modified", {"etag": S3_PAGE_HEADERS["etag"], "cache-control": "public, max-age=60"}),
+        # A Range request: the 206 describes part of the page and must stay a 206.
+        (206, "Partial Content", {**S3_PAGE_HEADERS, "content-range": "bytes 0-99/4000"}),
+    ],
+)
+def test_only_a_full_200_page_changes_status(status, description, headers):
+    event = page_response(status, description, headers)
+    [response] = run(DEFAULT_CODE, [event])
+    assert response == event["response"]
+
+
+def test_answers_the_request_side_generated_are_left_alone_if_the_response_side_sees_them():
+    answer, no_content = run(DEFAULT_CODE, [request_event(headers={"accept": "application/json"}), preflight()])
+    for generated in (answer, no_content):
+        event = response_event(generated["statusCode"], generated["statusDescription"], headers_of(generated))
+        [seen] = run(DEFAULT_CODE, [event])
+        assert seen == event["response"]
+
+
 def test_hostile_message_is_data_not_code():
-    code = render_function_code(HOSTILE, UNTIL, 300)
+    code = render_function_code(HOSTILE, UNTIL, 300, 503)
     assert HOSTILE not in code and "</script>" in code  # JSON-encoded, never pasted raw
-    [response] = run(code, [event(accept="application/json")], now=UNTIL_MS - 1)
+    [response] = run(code, [request_event(headers={"accept": "application/json"})], now=UNTIL_MS - 1)
     assert json.loads(response["body"]["data"])["message"] == HOSTILE
     assert response["body"]["data"] == response_body(HOSTILE, UNTIL)
 
 
-def test_code_stays_under_cloudfront_size_limit_with_the_longest_message():
-    longest = "🚧\u2028\"" * (MESSAGE_MAX_LENGTH // 3)
-    code = render_function_code(longest, UNTIL, 86400)
+# Characters that cost the most bytes in the rendered code, each escaped twice over (in the
+# JSON body, then in the JavaScript literal holding it) or 4 bytes of UTF-8.
+COSTLY_CHARACTERS = ("\x01", "\u2028", "\u2029", '"', "\\", "🚧", "é")
+
+
+def longest_code():
+    """The function's code at the worst case settings accept: the costliest message and status."""
+    candidates = [c * MESSAGE_MAX_LENGTH for c in COSTLY_CHARACTERS] + ["".join(COSTLY_CHARACTERS) * 100]
+    return max(
+        ((message[:MESSAGE_MAX_LENGTH], render_function_code(message[:MESSAGE_MAX_LENGTH], UNTIL, 86400, status))
+         for message in candidates for status in CLOUDFRONT_RESPONSE_CODES),
+        key=lambda pair: len(pair[1].encode("utf-8")),
+    )
+
+
+def test_code_stays_under_cloudfront_size_limit_at_the_worst_case_settings_accept():
+    longest, code = longest_code()
     assert len(code.encode("utf-8")) < FUNCTION_SIZE_LIMIT
-    [response] = run(code, [event()], now=UNTIL_MS - 1)
+    [response, page] = run(code, [request_event(), page_response()], now=UNTIL_MS - 1)
     assert json.loads(response["body"]["data"])["message"] == longest
+    assert page["statusCode"] != 200
+
+
+def test_the_benchmark_runs_and_reports_a_ratio():
+    # Timing is the benchmark's business (scripts/benchmark-edge); here it only has to run.
+    require_program("njs")
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "benchmark-edge"), "--rounds", "1", "--target-ms", "2", "--max-ratio", "1e9"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert re.search(r"^ratio \d+\.\d\d \(worst case: .+; limit 1e\+09\)$", completed.stdout, re.M), completed.stdout

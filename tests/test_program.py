@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from parliament import analyze_policy_string
 
-from maintenance.settings import load_from_pulumi
+from iam_policy import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
+from maintenance.edge import render_function_code
+from maintenance.settings import DEFAULT_MESSAGE, load_from_pulumi
 from maintenance.site import MaintenanceSite
 from mock_aws import ACCOUNT, REGION, STACKS, FakeAccount, MockProgram, balancer_dns_name, hosted_zone_id, run_program, PROJECT_DIR
 
@@ -125,22 +128,51 @@ def test_a_binary_file_in_site_is_uploaded_byte_for_byte(tmp_path):
     assert objects["index.html"]["contentType"] == "text/html; charset=utf-8" and "source" not in objects["index.html"]
 
 
-def test_bucket_policy_lets_only_this_distribution_read_over_tls():
-    run = run_program("production")
+OTHER_DISTRIBUTION = f"arn:aws:cloudfront::{ACCOUNT}:distribution/EOTHERDISTRIB1"
+
+
+def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Request, str]]:
+    """Who asks the bucket for what, as S3 sees it, and what the policy must answer."""
+    page = f"arn:aws:s3:::{bucket}/index.html"
+
+    def cloudfront(source_arn, secure, action="s3:GetObject", resource=page):
+        # CloudFront signs with origin access control; S3 sees the service principal and the
+        # distribution as aws:SourceArn ("Restricting access to an Amazon S3 origin").
+        context = {"aws:SecureTransport": secure, "aws:SourceArn": source_arn, "aws:SourceAccount": ACCOUNT}
+        return Request(action, resource, ("Service", "cloudfront.amazonaws.com"), context)
+
+    def anonymous(secure, action="s3:GetObject"):
+        return Request(action, page, None, {"aws:SecureTransport": secure})
+
+    return [
+        ("this distribution over HTTP", cloudfront(distribution_arn, "false"), ALLOW),
+        ("this distribution over HTTPS", cloudfront(distribution_arn, "true"), ALLOW),
+        ("another distribution over HTTP", cloudfront(OTHER_DISTRIBUTION, "false"), EXPLICIT_DENY),
+        ("another distribution over HTTPS", cloudfront(OTHER_DISTRIBUTION, "true"), IMPLICIT_DENY),
+        ("anonymous over HTTP", anonymous("false"), EXPLICIT_DENY),
+        ("anonymous over HTTPS", anonymous("true"), IMPLICIT_DENY),
+        ("anonymous PutObject over HTTPS", anonymous("true", "s3:PutObject"), IMPLICIT_DENY),
+        ("this distribution PutObject", cloudfront(distribution_arn, "true", "s3:PutObject"), IMPLICIT_DENY),
+        ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), IMPLICIT_DENY),
+        ("this distribution DeleteObject", cloudfront(distribution_arn, "true", "s3:DeleteObject"), IMPLICIT_DENY),
+        ("this distribution ListBucket", cloudfront(distribution_arn, "true", "s3:ListBucket", f"arn:aws:s3:::{bucket}"),
+         IMPLICIT_DENY),
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_bucket_policy_lets_only_this_distribution_read_over_http_and_https(stack):
+    run = run_program(stack)
     policy = json.loads(run.one(POLICY)["inputs"]["policy"])
-    distribution_arn = run.one(DISTRIBUTION)["outputs"]["arn"]
-    allow, deny = policy["Statement"]
-    assert allow == {
-        "Sid": "AllowCloudFrontToReadObjects",
-        "Effect": "Allow",
-        "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Action": "s3:GetObject",
-        "Resource": "arn:aws:s3:::maintenance-prod-boss/*",
-        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-    }
-    assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Action"] == "s3:*"
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert deny["Resource"] == ["arn:aws:s3:::maintenance-prod-boss", "arn:aws:s3:::maintenance-prod-boss/*"]
+    bucket = run.one(BUCKET)["outputs"]["bucket"]
+    table = bucket_requests(bucket, run.one(DISTRIBUTION)["outputs"]["arn"])
+    assert {name: decide(policy, request) for name, request, _ in table} == {name: expected for name, _, expected in table}
+
+
+def test_bucket_policy_passes_parliament():
+    run = run_program("production")
+    findings = analyze_policy_string(run.one(POLICY)["inputs"]["policy"], include_community_auditors=True).findings
+    assert [(finding.issue, finding.detail) for finding in findings] == []
 
 
 def test_distribution_settings():
@@ -155,7 +187,7 @@ def test_distribution_settings():
     assert origin["originAccessControlId"] == access_control["id"]
     assert distribution["aliases"] == ["api.theboss.io"]
     assert distribution["enabled"] is True
-    assert distribution["defaultRootObject"] == "index.html"
+    assert "defaultRootObject" not in distribution  # every page view is rewritten to the page's key
     assert distribution["priceClass"] == "PriceClass_100"
     assert distribution["isIpv6Enabled"] is True
     assert distribution["httpVersion"] == "http2and3"
@@ -169,19 +201,14 @@ def test_distribution_settings():
     assert behavior["targetOriginId"] == origin["originId"]
     assert behavior["cachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"
     assert "forwardedValues" not in behavior
-    assert distribution["customErrorResponses"] == [
-        {"errorCode": code, "responseCode": 200, "responsePagePath": "/index.html", "errorCachingMinTtl": 10}
-        for code in (403, 404)
-    ]
+    # The page comes from the cache as the bucket's 200; no error page stands in for it.
+    assert "customErrorResponses" not in distribution
 
 
-def test_distribution_takes_configured_codes_price_and_certificate():
+def test_distribution_takes_configured_price_and_certificate():
     arn = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
-    run = run_program(
-        "integration", responseCode="503", errorCachingMinTtl="30", priceClass="PriceClass_All", certificateArn=arn, ttl="300"
-    )
+    run = run_program("integration", priceClass="PriceClass_All", certificateArn=arn, ttl="300")
     distribution = run.one(DISTRIBUTION)["inputs"]
-    assert {(r["responseCode"], r["errorCachingMinTtl"]) for r in distribution["customErrorResponses"]} == {(503, 30)}
     assert distribution["priceClass"] == "PriceClass_All"
     assert distribution["viewerCertificate"]["acmCertificateArn"] == arn
     assert run.one(RECORD)["inputs"]["ttl"] == 300
@@ -266,7 +293,6 @@ BAD_INPUT = [
     ({"certificateArn": "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"}, "in us-east-1, not eu-west-1", "pulumi config set certificateArn"),
     ({"certificateArn": "arn:aws:iam::111122223333:server-certificate/x"}, "must be an ACM certificate ARN", "pulumi config set certificateArn"),
     ({"protect": "1"}, "api-maintenance:protect must be true or false", "pulumi config set protect"),
-    ({"errorCachingMinTtl": "ten"}, "api-maintenance:errorCachingMinTtl", "pulumi config set errorCachingMinTtl"),
     ({"domain": "api..theboss.io"}, "api-maintenance:domain must be a fully qualified host name", "pulumi config set domain"),
     ({"liveLoadBalancer": "-bad-"}, "api-maintenance:liveLoadBalancer must be a load balancer name", "pulumi config set liveLoadBalancer"),
 ]
@@ -303,14 +329,17 @@ def test_a_lookup_that_finds_nothing_says_what_and_where(change, expected):
     assert "pulumi config get" in message
 
 
-def test_edge_function_answers_every_viewer_request():
+def test_one_edge_function_answers_every_viewer_request_and_response():
     run = run_program("production")
     function = run.one(FUNCTION)
     assert function["inputs"]["runtime"] == "cloudfront-js-2.0"
     assert function["inputs"]["publish"] is True
-    assert "function handler(event)" in function["inputs"]["code"]
+    assert function["inputs"]["code"] == render_function_code(DEFAULT_MESSAGE, None, 300, 503)
     behavior = run.one(DISTRIBUTION)["inputs"]["defaultCacheBehavior"]
-    assert behavior["functionAssociations"] == [{"eventType": "viewer-request", "functionArn": function["outputs"]["arn"]}]
+    assert behavior["functionAssociations"] == [
+        {"eventType": "viewer-request", "functionArn": function["outputs"]["arn"]},
+        {"eventType": "viewer-response", "functionArn": function["outputs"]["arn"]},
+    ]
     assert sorted(behavior["allowedMethods"]) == sorted(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     assert sorted(behavior["cachedMethods"]) == ["GET", "HEAD"]
     # All methods reach the edge, yet the bucket still grants nothing but reads.
@@ -320,7 +349,8 @@ def test_edge_function_answers_every_viewer_request():
 
 @pytest.mark.parametrize(
     "change",
-    [{"message": "Database upgrade until 06:00 UTC."}, {"until": "2026-12-01T06:00:00Z"}, {"retryAfter": "900"}],
+    [{"message": "Database upgrade until 06:00 UTC."}, {"until": "2026-12-01T06:00:00Z"}, {"retryAfter": "900"},
+     {"responseCode": "200"}],
 )
 def test_changing_the_announcement_republishes_only_the_function_and_page(change):
     before, after = run_program("production"), run_program("production", **change)
@@ -330,7 +360,7 @@ def test_changing_the_announcement_republishes_only_the_function_and_page(change
     }
     changed = {name: keys for name, keys in changed.items() if keys}
     expected = {"maintenance-responses": ["code"]}
-    if "retryAfter" not in change:
+    if "retryAfter" not in change and "responseCode" not in change:
         expected["page-index.html"] = ["content"]
     assert changed == expected
 

@@ -14,8 +14,8 @@ def test_defaults():
     settings = parse_settings({"domain": "API.Example.com.", "liveTarget": "live.example.net"}, "dev")
     assert settings.domain == "api.example.com"
     assert settings.zone == "example.com"
-    assert (settings.maintenance, settings.mode, settings.ttl, settings.response_code) == (False, "live", 60, 200)
-    assert (settings.error_caching_min_ttl, settings.price_class, settings.protect) == (10, "PriceClass_100", False)
+    assert (settings.maintenance, settings.mode, settings.ttl, settings.response_code) == (False, "live", 60, 503)
+    assert (settings.price_class, settings.protect) == ("PriceClass_100", False)
     assert (settings.message, settings.until, settings.retry_after, settings.contact) == (DEFAULT_MESSAGE, None, 300, None)
     assert settings.bucket_name is None and settings.certificate_arn is None
 

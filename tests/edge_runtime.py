@@ -1,0 +1,100 @@
+"""CloudFront Functions events, and the function run over them in Node and in njs.
+
+Events are shaped as in the CloudFront Developer Guide, "CloudFront Functions event structure":
+version "1.0"; context with distributionDomainName, distributionId, eventType and requestId;
+viewer.ip; request with method, uri, querystring, headers (lower-case names, each
+{"value": ...}) and cookies (Cookie headers are not in headers); for viewer-response events
+also response with statusCode (an integer), statusDescription, headers and cookies.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from requirements import require_program
+
+HARNESS = Path(__file__).with_name("run_cloudfront_function.js").read_text(encoding="utf-8")
+# njs (nginx's JavaScript engine) is far closer to CloudFront's runtime than Node: it refuses
+# much of what Node accepts. Every case runs in both and the answers must agree.
+ENGINES = ("node", "njs")
+DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
+
+
+def _fields(values: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {name: {"value": value} for name, value in values.items()}
+
+
+def _cookies(header: str | None) -> dict[str, dict[str, str]]:
+    cookies = {}
+    for pair in (header or "").split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name:
+            cookies[name] = {"value": value}
+    return cookies
+
+
+def _context(event_type: str) -> dict:
+    return {
+        "distributionDomainName": DISTRIBUTION_DOMAIN,
+        "distributionId": "EDFDVBD6EXAMPLE",
+        "eventType": event_type,
+        "requestId": "EXAMPLEntjQpEXAMPLE_SG5Z-EXAMPLEPmPfEXAMPLEu3EqEXAMPLE==",
+    }
+
+
+def request_object(method: str = "GET", uri: str = "/v1/users", headers: dict[str, str] | None = None,
+                   querystring: dict[str, str] | None = None) -> dict:
+    headers = {"host": "api.theboss.io", **(headers or {})}
+    assert all(name == name.lower() for name in headers), "CloudFront passes header names in lower case"
+    return {
+        "method": method,
+        "uri": uri,
+        "querystring": _fields(querystring if querystring is not None else {"page": "2"}),
+        "headers": _fields({name: value for name, value in headers.items() if name != "cookie"}),
+        "cookies": _cookies(headers.get("cookie")),
+    }
+
+
+def request_event(method: str = "GET", uri: str = "/v1/users", headers: dict[str, str] | None = None,
+                  querystring: dict[str, str] | None = None) -> dict:
+    return {
+        "version": "1.0",
+        "context": _context("viewer-request"),
+        "viewer": {"ip": "198.51.100.10"},
+        "request": request_object(method, uri, headers, querystring),
+    }
+
+
+def response_event(status: int, description: str, headers: dict[str, str], request: dict | None = None) -> dict:
+    return {
+        "version": "1.0",
+        "context": _context("viewer-response"),
+        "viewer": {"ip": "198.51.100.10"},
+        "request": request or request_object(),
+        "response": {"statusCode": status, "statusDescription": description, "headers": _fields(headers), "cookies": {}},
+    }
+
+
+def script(code: str, events: list[dict], now: int | None) -> str:
+    return f"var __input = {json.dumps({'events': events, 'now': now})};\n{HARNESS}\n{code}\n__finish(handler);\n"
+
+
+def run_in(engine: str, code: str, events: list[dict], now: int | None = None) -> list[dict]:
+    # njs -s: sandbox mode, no file system, as CloudFront's runtime restricts it.
+    command = [require_program("node"), "-"] if engine == "node" else [require_program("njs"), "-s", "-"]
+    completed = subprocess.run(command, input=script(code, events, now), capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0 and not completed.stderr, f"{engine} failed:\n{completed.stderr}{completed.stdout}"
+    return json.loads("".join(completed.stdout.split("\n")))
+
+
+def run(code: str, events: list[dict], now: int | None = None) -> list[dict]:
+    """The handler's results for events, the same in Node and in njs."""
+    node, njs = (run_in(engine, code, events, now) for engine in ENGINES)
+    assert node == njs, "Node and njs disagree"
+    return njs
+
+
+def headers_of(answer: dict) -> dict[str, str]:
+    return {name: value["value"] for name, value in answer["headers"].items()}
