@@ -31,7 +31,7 @@ from test_clients import expected
 ROOT = Path(__file__).resolve().parent.parent
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 FUNCTION = "aws:cloudfront/function:Function"
-OBJECT = "aws:s3/bucketObject:BucketObject"
+OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 
 @dataclass(frozen=True)
