@@ -1,22 +1,54 @@
 """python -m maintenance: commands for operators during a maintenance window."""
 
 import argparse
+import importlib
 import sys
 
-from . import status
+# name -> (module, one-line help); a module is imported only when its command runs.
+COMMANDS = {
+    "status": ("maintenance.status", "tell whether the switch has reached the world"),
+    "preflight": ("maintenance.preflight", "check the target answers as it should, before a switch"),
+}
+EXIT_USAGE = 2
+
+VENV_HINT = """\
+error: {error}: python -m maintenance needs the packages in requirements.txt.
+Run it with the project's virtualenv: venv/bin/python -m maintenance {command} ...
+(create it once with: python3 -m venv venv && venv/bin/pip install -r requirements.txt)"""
+
+
+def _import(command: str):
+    try:
+        return importlib.import_module(COMMANDS[command][0])
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] == "maintenance":
+            raise
+        print(VENV_HINT.format(error=error, command=command), file=sys.stderr)
+        return None
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="python -m maintenance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    status_parser = commands.add_parser(
-        "status", help="tell whether the switch has reached the world", description=status.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    status.add_arguments(status_parser)
-    args = parser.parse_args(argv)
+    chosen = next((word for word in argv if not word.startswith("-")), None)
+    parsers = {}
+    for name, (_, help_text) in COMMANDS.items():
+        parsers[name] = commands.add_parser(name, help=help_text)
+    if chosen in COMMANDS:
+        module = _import(chosen)
+        if module is None:
+            return EXIT_USAGE
+        command_parser = parsers[chosen]
+        command_parser.description = module.__doc__
+        command_parser.epilog = module.EXIT_CODES
+        command_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        module.add_arguments(command_parser)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
-        return status.run(args)
+        return module.run(args)
     except KeyboardInterrupt:
         return 130
 

@@ -12,33 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from loopback_servers import ApiServer, Dnsmasq, SilentServer, fresh_address
+from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
+from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, fresh_address
 from maintenance import status
 
-ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = "api.theboss.io"
-LIVE_TARGET = "elb-live-1234567890.us-east-1.elb.amazonaws.com"
-DISTRIBUTION = "d111111abcdef8.cloudfront.net"
 
-
-def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_TARGET}", name: str = "window") -> Path:
-    (folder / f"Pulumi.{name}.yaml").write_text(
-        "config:\n"
-        "  aws:region: us-east-1\n"
-        f"  api-maintenance:maintenance: \"{str(maintenance).lower()}\"\n"
-        f"  api-maintenance:domain: {DOMAIN}\n"
-        "  api-maintenance:zone: theboss.io\n"
-        f"  api-maintenance:{live}\n"
-    )
-    return folder
-
-
-def run_status(folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
-    env = {"PATH": path, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "maintenance", "status", "window", "--cwd", str(folder), *arguments],
-        capture_output=True, text=True, timeout=timeout, env=env,
-    )
+def run_status(folder: Path, *arguments: str, **options):
+    return run_command("status", folder, *arguments, **options)
 
 
 @pytest.fixture
@@ -139,7 +119,7 @@ def test_progress_is_one_live_line_on_a_terminal(dnsmasq):
     plan = status.Plan(
         stack="window", domain=DOMAIN, zone="theboss.io", expectation=status.Expectation("maintenance"),
         nameservers=(status.Server("authoritative", server.endpoint, server.address, server.port),),
-        resolvers=(), ns_lookup=None, url=None, query_timeout=1.0,
+        resolvers=(), url=None, query_timeout=1.0,
     )
     terminal = Terminal()
     answers, code, elapsed = status.wait(plan, timeout=1.2, interval=0.3, out=terminal)
@@ -202,13 +182,9 @@ def test_http_connection_error_exits_3(tmp_path, dnsmasq):
 def test_stack_outputs_from_the_pulumi_cli_make_the_match_exact(tmp_path, dnsmasq):
     other_distribution = "d999999zzzzzz9.cloudfront.net"
     server = dnsmasq({DOMAIN: other_distribution})
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "pulumi"
-    fake.write_text(f"#!/bin/sh\necho '{json.dumps({'distributionDomain': DISTRIBUTION, 'liveTarget': LIVE_TARGET})}'\n")
-    fake.chmod(0o755)
+    path = fake_pulumi(tmp_path, f"echo '{json.dumps({'distributionDomain': DISTRIBUTION, 'liveTarget': LIVE_TARGET})}'")
     folder = stack_file(tmp_path, True)
-    with_cli = run_status(folder, *both_roles(server), "--json", path=f"{bin_dir}:/usr/bin:/bin")
+    with_cli = run_status(folder, *both_roles(server), "--json", path=path)
     document = json.loads(with_cli.stdout)
     assert document["expected"]["maintenance"] == DISTRIBUTION
     assert [a["state"] for a in document["answers"]] == ["unknown", "unknown"]
