@@ -102,8 +102,9 @@ def find_target(args: argparse.Namespace, settings: Settings) -> Target:
 
 
 def _root_cause(error: BaseException) -> BaseException:
-    while error.__cause__ is not None:
-        error = error.__cause__
+    # httpcore's pool re-raises with `from None`, so the chain goes on through __context__.
+    while (error.__cause__ or error.__context__) is not None:
+        error = error.__cause__ or error.__context__
     return error
 
 

@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, TextIO
 
@@ -34,6 +34,8 @@ from .answers import (
     EXIT_AGREED,
     EXIT_USAGE,
     FAILED,
+    LIVE,
+    MAINTENANCE,
     UNKNOWN,
     Answer,
     Expectation,
@@ -47,6 +49,7 @@ from .settings import SettingsError, load_from_stack_file
 from .stack_outputs import read_stack_outputs
 
 RESOLV_CONF = "/etc/resolv.conf"
+NAME_PATTERN = "name pattern"
 
 EXIT_CODES = """\
 exit codes:
@@ -183,6 +186,8 @@ class Plan:
     resolvers: tuple[Server, ...]
     url: Optional[str]
     query_timeout: float
+    # Where each mode's expected target came from: "stack output", "stack file" or "name pattern".
+    sources: dict[str, str] = field(default_factory=lambda: {MAINTENANCE: NAME_PATTERN, LIVE: NAME_PATTERN})
     outputs_problem: Optional[str] = None  # why the stack outputs were not read; None when they were
 
     def _authoritative(self) -> tuple[list[Server], list[Answer]]:
@@ -238,9 +243,13 @@ def make_plan(args: argparse.Namespace) -> Plan:
                       "give one with --resolver HOST[:PORT]")
     resolvers = [server for host, port in resolver_addresses for server in _servers("resolver", host, port)]
     url = args.url or (f"https://{settings.domain}/" if args.http else None)
+    sources = {
+        MAINTENANCE: "stack output" if expectation.maintenance_target else NAME_PATTERN,
+        LIVE: "stack file" if settings.live_target else "stack output" if expectation.live_target else NAME_PATTERN,
+    }
     return Plan(
         args.stack, settings.domain, settings.zone, expectation, tuple(nameservers), tuple(resolvers),
-        url, args.query_timeout, outputs.problem,
+        url, args.query_timeout, sources, outputs.problem,
     )
 
 
@@ -259,19 +268,17 @@ def _expected(plan: Plan) -> dict[str, str]:
             "live": plan.expectation.live_target or "*.elb.amazonaws.com"}
 
 
-def _targets_from(plan: Plan) -> str:
-    if plan.outputs_problem is None:
-        return "exact names from the stack outputs"
-    return f"name patterns where the stack file gives no exact name (no stack outputs: {plan.outputs_problem})"
+def _targets(plan: Plan) -> str:
+    expected = _expected(plan)
+    text = ", ".join(f"{mode} {expected[mode]} ({plan.sources[mode]})" for mode in (MAINTENANCE, LIVE))
+    if plan.outputs_problem:
+        text += f"; stack outputs not read: {plan.outputs_problem}"
+    return f"  targets: {text}"
 
 
 def report(plan: Plan, answers: list[Answer], code: int, gave_up_after: Optional[float] = None) -> str:
     desired = plan.expectation.desired
-    expected = _expected(plan)
-    lines = [
-        f"{plan.domain} (stack {plan.stack}) should be in {desired} mode",
-        f"  matching maintenance {expected['maintenance']}, live {expected['live']}: {_targets_from(plan)}",
-    ]
+    lines = [f"{plan.domain} (stack {plan.stack}) should be in {desired} mode", _targets(plan)]
     width = max((len(a.server) for a in answers), default=0)
     for answer in answers:
         agrees = "ok" if answer.state == desired else "NOT"
@@ -299,7 +306,7 @@ def as_json(plan: Plan, answers: list[Answer], code: int, elapsed: Optional[floa
         "domain": plan.domain,
         "desired": plan.expectation.desired,
         "expected": _expected(plan),
-        "targetsFrom": "stack outputs" if plan.outputs_problem is None else "name patterns",
+        "expectedFrom": plan.sources,
         "outputsProblem": plan.outputs_problem,
         "agreed": code == EXIT_AGREED,
         "exit": code,
