@@ -15,7 +15,7 @@ import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import Optional
 
 import httpx
 
@@ -266,18 +266,18 @@ def _ssl_context(cacert: Optional[str]) -> ssl.SSLContext:
         raise SettingsError([f"--cacert {cacert}: cannot load CA certificates from it ({error})"]) from None
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         settings = load_from_stack_file(Path(args.cwd), args.stack)
         context = _ssl_context(args.cacert)
         target = find_target(args, settings)
     except (SettingsError, NoTarget) as error:
-        print(f"error: {error}", file=err)
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     prober = Prober(settings.domain, target, args.path, context, args.timeout)
     try:
         checks, code = run_checks(args.to, settings, prober)
     finally:
         prober.close()
-    print((as_json if args.json else report)(args.to, settings, target, checks, code), file=out)
+    print((as_json if args.json else report)(args.to, settings, target, checks, code), )
     return code

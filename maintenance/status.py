@@ -358,19 +358,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         plan = make_plan(args)
     # OSError: a --nameserver or --resolver host name that does not resolve, or no resolver at all.
     except (SettingsError, NotDeployed, OSError) as error:
-        print(f"error: {error}", file=err)
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     gave_up_after = elapsed = None
     if args.wait:
-        answers, code, elapsed = wait(plan, args.timeout, args.interval, err if args.json else out)
+        answers, code, elapsed = wait(plan, args.timeout, args.interval, sys.stderr if args.json else sys.stdout)
         gave_up_after = None if code == EXIT_AGREED else elapsed
     else:
         answers = plan.check()
         code = exit_status(answers, plan.expectation.desired)
-    print(as_json(plan, answers, code, elapsed) if args.json else report(plan, answers, code, gave_up_after), file=out)
+    print(as_json(plan, answers, code, elapsed) if args.json else report(plan, answers, code, gave_up_after), )
     return code
