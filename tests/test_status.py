@@ -372,7 +372,8 @@ def _running(pid: int) -> bool:
 def test_a_stack_file_mode_not_deployed_yet_says_run_pulumi_up(tmp_path, file_mode, deployed):
     path = fake_pulumi(tmp_path, f"echo '{json.dumps({'mode': deployed, 'distributionDomain': DISTRIBUTION})}'")
     started = time.monotonic()
-    result = run_status(stack_file(tmp_path, file_mode), "--resolver", "127.0.0.1:9", "--wait", path=path)
+    result = run_status(stack_file(tmp_path, file_mode), "--resolver", "127.0.0.1:9", "--wait", "--timeout", "5",
+                        path=path)
     assert time.monotonic() - started < 10
     assert result.returncode == 2
     wanted = "maintenance" if file_mode else "live"
