@@ -17,13 +17,18 @@ Run it with the project's virtualenv: venv/bin/python -m maintenance {command} .
 (create it once with: python3 -m venv venv && venv/bin/pip install -r requirements.txt)"""
 
 
+def _explain_missing_package(error: ModuleNotFoundError, command: str) -> None:
+    """Say which python to use when a required package is missing; a missing module of ours is a bug."""
+    if (error.name or "").partition(".")[0] == "maintenance":
+        raise error
+    print(VENV_HINT.format(error=error, command=command), file=sys.stderr)
+
+
 def _import(command: str):
     try:
         return importlib.import_module(COMMANDS[command][0])
     except ModuleNotFoundError as error:
-        if (error.name or "").partition(".")[0] == "maintenance":
-            raise
-        print(VENV_HINT.format(error=error, command=command), file=sys.stderr)
+        _explain_missing_package(error, command)
         return None
 
 
@@ -31,10 +36,10 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="python -m maintenance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parsers = {name: commands.add_parser(name, help=help_text) for name, (_, help_text) in COMMANDS.items()}
+    # The first word that is not an option names the command; only its module is imported.
     chosen = next((word for word in argv if not word.startswith("-")), None)
-    parsers = {}
-    for name, (_, help_text) in COMMANDS.items():
-        parsers[name] = commands.add_parser(name, help=help_text)
+    module = None
     if chosen in COMMANDS:
         module = _import(chosen)
         if module is None:
@@ -45,13 +50,15 @@ def main(argv=None) -> int:
         command_parser.formatter_class = argparse.RawDescriptionHelpFormatter
         module.add_arguments(command_parser)
     args, unknown = parser.parse_known_args(argv)
-    if unknown:
+    if unknown:  # reported with the command's usage, not the top-level one
         parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return module.run(args)
+    except ModuleNotFoundError as error:  # PyYAML is imported only when a stack file is read
+        _explain_missing_package(error, args.command)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-
 
 if __name__ == "__main__":
     sys.exit(main())

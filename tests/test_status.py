@@ -300,25 +300,26 @@ def test_no_resolver_configured_exits_2_naming_the_option(tmp_path, monkeypatch,
                                        "give one with --resolver HOST[:PORT]\n")
 
 
-def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path):
-    # A python without dnspython: its import of `dns` fails as it would there.
-    blocked = textwrap.dedent("""
+@pytest.mark.parametrize("package", ["dns", "yaml"])
+def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
+    # A python without the package: its import fails as it would there (PyYAML is imported late).
+    blocked = textwrap.dedent(f"""
         import runpy, sys
-        class NoDnspython:
+        class Missing:
             def find_spec(self, name, path=None, target=None):
-                if name.partition(".")[0] == "dns":
-                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        sys.meta_path.insert(0, NoDnspython())
-        sys.argv = ["maintenance", "status", "window"]
+                if name.partition(".")[0] == {package!r}:
+                    raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        sys.meta_path.insert(0, Missing())
+        sys.argv = ["maintenance", "status", "window", "--resolver", "127.0.0.1:9"]
         runpy.run_module("maintenance", run_name="__main__")
     """)
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60,
                             cwd=stack_file(tmp_path, False), env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: No module named '{package}': python -m maintenance needs the packages")
     assert "venv/bin/python -m maintenance status ..." in result.stderr
     assert "python3 -m venv venv && venv/bin/pip install -r requirements.txt" in result.stderr
-    assert result.stderr.startswith("error: No module named 'dns': python -m maintenance needs the packages")
 
 
 def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):
