@@ -15,6 +15,8 @@ from maintenance import preflight as preflight_command
 from maintenance.edge import response_body
 from maintenance.page import render_page
 from maintenance.settings import DEFAULT_MESSAGE, load_from_stack_file
+from requirements import require_program
+from test_page import CHROMIUM_ARGS
 
 PAGE = render_page((ROOT / "site" / "index.html").read_text(), DEFAULT_MESSAGE, None, None)
 EXPIRES = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30, hours=1)
@@ -220,3 +222,24 @@ def test_help_lists_the_exit_codes(maintenance_stack):
     assert result.returncode == 0
     assert "exit codes:" in result.stdout and '"certificate"' in result.stdout and "130" in result.stdout
 
+
+
+def test_the_browser_check_sends_what_chromium_sends_on_a_navigation(serve):
+    chromium = require_program("chromium")
+    from playwright.sync_api import sync_playwright
+
+    distribution = serve(edge_contract())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            # The certificate is for the domain, not for 127.0.0.1: this test is about headers, not TLS.
+            tab = browser.new_context(ignore_https_errors=True).new_page()
+            status = tab.goto(f"https://{distribution.endpoint}/").status
+        finally:
+            browser.close()
+    sent = distribution.requests[0]["headers"]
+    assert status == 503  # the fake distribution took Chromium's navigation for one
+    ours = preflight_command.BROWSER_NAVIGATION_HEADERS
+    assert (sent["Sec-Fetch-Mode"], sent["Sec-Fetch-Dest"]) == (ours["Sec-Fetch-Mode"], ours["Sec-Fetch-Dest"])
+    assert sent["Accept"].split(",")[:3] == ours["Accept"].split(",")[:3] == [
+        "text/html", "application/xhtml+xml", "application/xml;q=0.9"]
