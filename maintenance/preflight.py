@@ -123,6 +123,8 @@ class Prober:
 
     def send(self, method: str, headers: dict[str, str]) -> tuple[httpx.Response, dict, str]:
         """The response, read, with the peer's certificate and the TLS version."""
+        # httpx request extension `sni_hostname` and response extension `network_stream`:
+        # httpx docs, Advanced > Extensions (https://www.python-httpx.org/advanced/extensions/).
         request = self.client.build_request(
             method, self.url, headers={"Host": self.domain, **headers}, extensions={"sni_hostname": self.domain}
         )
