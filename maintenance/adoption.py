@@ -22,6 +22,11 @@ from .settings import PROJECT, SettingsError, load_from_stack_file
 SITE_COMPONENT = {"type": f"{PROJECT}:index:MaintenanceSite", "name": "maintenance-site", "component": True}
 BUCKET = {"type": "aws:s3/bucket:Bucket", "name": "bucket"}
 DISTRIBUTION = {"type": "aws:cloudfront/distribution:Distribution", "name": "distribution"}
+EXIT_CODES = """\
+exit codes:
+  0    the import file is printed on standard output
+  2    usage or config error (bad distribution id, unknown stack, a bucket the stack does not name)
+"""
 _DISTRIBUTION_ID = re.compile(r"^E[A-Z0-9]{5,20}$")
 
 

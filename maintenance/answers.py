@@ -1,6 +1,6 @@
 """What an answer means: classifying a DNS target or an HTTP response as maintenance or live.
 
-Pure functions, shared by every check the `status` command makes.
+Pure functions, shared by every check the `status` and `preflight` commands make.
 """
 
 from __future__ import annotations
@@ -64,20 +64,30 @@ class _MarkerFinder(HTMLParser):
             self.found = True
 
 
+def is_maintenance_json(status: int, content_type: str, text: str) -> bool:
+    """The edge's answer to API clients: 503 with a JSON body whose `maintenance` is true."""
+    if status != 503 or "json" not in content_type.lower():
+        return False
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("maintenance") is True
+
+
+def has_page_marker(content_type: str, text: str) -> bool:
+    """HTML carrying the page's <meta name="api-maintenance" content="on">."""
+    if "html" not in content_type.lower():
+        return False
+    finder = _MarkerFinder()
+    finder.feed(text)
+    return finder.found
+
+
 def classify_http(status: int, content_type: str, text: str) -> str:
     """MAINTENANCE for the edge's 503 JSON contract or the page's marker, else LIVE."""
-    if status == 503 and "json" in content_type.lower():
-        try:
-            document = json.loads(text)
-        except ValueError:
-            document = None
-        if isinstance(document, dict) and document.get("maintenance") is True:
-            return MAINTENANCE
-    if "html" in content_type.lower():
-        finder = _MarkerFinder()
-        finder.feed(text)
-        if finder.found:
-            return MAINTENANCE
+    if is_maintenance_json(status, content_type, text) or has_page_marker(content_type, text):
+        return MAINTENANCE
     return LIVE
 
 

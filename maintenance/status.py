@@ -10,13 +10,11 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
-import shutil
 import socket
-import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, TextIO
 
@@ -34,9 +32,10 @@ import httpx
 
 from .answers import (
     EXIT_AGREED,
-    EXIT_DISAGREES,
     EXIT_USAGE,
     FAILED,
+    LIVE,
+    MAINTENANCE,
     UNKNOWN,
     Answer,
     Expectation,
@@ -45,9 +44,22 @@ from .answers import (
     exit_status,
     longest_stale_ttl,
 )
+from .arguments import endpoint, http_url, positive_seconds
 from .settings import SettingsError, load_from_stack_file
+from .stack_outputs import read_stack_outputs
 
-HTTP_TIMEOUT = 10.0
+RESOLV_CONF = "/etc/resolv.conf"
+NAME_PATTERN = "name pattern"
+
+EXIT_CODES = """\
+exit codes:
+  0    every answer agrees with the stack file's mode
+  1    some server still gives the other mode (or an unknown target)
+  2    usage or config error, or the stack file's mode is not deployed yet
+  3    a server failed (timeout, SERVFAIL, NXDOMAIN, refused, connection error);
+       with --wait: 1 or 3 as above once --timeout has passed
+  130  interrupted (Ctrl-C)
+"""
 
 
 @dataclass(frozen=True)
@@ -56,37 +68,6 @@ class Server:
     label: str
     address: str
     port: int
-
-
-def host_and_port(text: str) -> tuple[str, int]:
-    """HOST, HOST:PORT, IPV6 or [IPV6]:PORT."""
-    text = text.strip()
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port_text = rest[1:] if rest.startswith(":") else ""
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    else:
-        host, port_text = text, ""
-    if not host:
-        raise argparse.ArgumentTypeError(f"{text!r} is not HOST[:PORT]")
-    try:
-        port = int(port_text) if port_text else 53
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: the port must be a number") from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r}: the port must be from 1 to 65535")
-    return host, port
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 seconds")
-    return value
 
 
 def _addresses(host: str) -> list[str]:
@@ -107,20 +88,14 @@ def _servers(role: str, host: str, port: int) -> list[Server]:
             for address in _addresses(host)]
 
 
-def _ns_lookup(resolvers: list[Server], given: bool, timeout: float) -> dns.resolver.Resolver:
-    """A stub resolver for finding the zone's name servers: the given resolvers, else the system's."""
-    if given:
-        lookup = dns.resolver.Resolver(configure=False)
-        lookup.nameservers = [dns.nameserver.Do53Nameserver(s.address, s.port) for s in resolvers]
-    else:
-        lookup = dns.resolver.Resolver()
-    lookup.lifetime = timeout
-    return lookup
-
-
 def system_resolvers() -> list[tuple[str, int]]:
+    """The machine's resolvers; none where it has no resolver configured."""
+    try:
+        configured = dns.resolver.Resolver(filename=RESOLV_CONF)
+    except dns.resolver.NoResolverConfiguration:
+        return []
     found = []
-    for nameserver in dns.resolver.get_default_resolver().nameservers:
+    for nameserver in configured.nameservers:
         if isinstance(nameserver, str):
             found.append((nameserver, 53))
         elif isinstance(nameserver, dns.nameserver.Do53Nameserver):
@@ -128,14 +103,37 @@ def system_resolvers() -> list[tuple[str, int]]:
     return found
 
 
-def authoritative_servers(zone: str, lookup: dns.resolver.Resolver) -> list[Server]:
-    """The zone's name servers, from its NS records."""
-    servers = []
-    for record in lookup.resolve(zone, "NS"):
-        name = record.target.to_text(omit_final_dot=True)
-        for address in lookup.resolve(name, "A"):
-            servers.append(Server("authoritative", f"{name} {address.address}", address.address, 53))
-    return servers
+def _first_answer(name: str, rdtype: str, resolvers: list[Server], deadline: float) -> dns.resolver.Answer:
+    """Ask every resolver at once and take the first answer, so a dead one costs no time."""
+    lifetime = max(0.01, deadline - time.monotonic())
+
+    def resolve(server: Server) -> dns.resolver.Answer:
+        lookup = dns.resolver.Resolver(configure=False)
+        lookup.nameservers = [dns.nameserver.Do53Nameserver(server.address, server.port)]
+        return lookup.resolve(name, rdtype, lifetime=lifetime)
+
+    pool = ThreadPoolExecutor(max_workers=len(resolvers))
+    try:
+        errors = []
+        for future in as_completed([pool.submit(resolve, server) for server in resolvers]):
+            try:
+                return future.result()
+            except (dns.exception.DNSException, OSError) as error:
+                errors.append(str(error))
+        raise dns.exception.DNSException("; ".join(sorted(set(errors))))
+    finally:
+        # The slower lookups end by themselves at the deadline.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def authoritative_servers(zone: str, resolvers: list[Server], timeout: float) -> list[Server]:
+    """The zone's name servers, from its NS records, found within timeout."""
+    deadline = time.monotonic() + timeout
+    names = [record.target.to_text(omit_final_dot=True) for record in _first_answer(zone, "NS", resolvers, deadline)]
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        addresses = list(pool.map(lambda name: _first_answer(name, "A", resolvers, deadline), names))
+    return [Server("authoritative", f"{name} {record.address}", record.address, 53)
+            for name, found in zip(names, addresses) for record in found]
 
 
 def ask(server: Server, domain: str, expectation: Expectation, timeout: float) -> Answer:
@@ -168,7 +166,7 @@ def ask(server: Server, domain: str, expectation: Expectation, timeout: float) -
     return Answer(server.role, server.label, classify_target(target, expectation), target, rrset.ttl)
 
 
-def probe_http(url: str, timeout: float = HTTP_TIMEOUT) -> Answer:
+def probe_http(url: str, timeout: float) -> Answer:
     try:
         response = httpx.get(url, headers={"Accept": "application/json"}, timeout=timeout, follow_redirects=False)
     except httpx.HTTPError as error:
@@ -176,22 +174,6 @@ def probe_http(url: str, timeout: float = HTTP_TIMEOUT) -> Answer:
     content_type = response.headers.get("content-type", "")
     state = classify_http(response.status_code, content_type, response.text)
     return Answer("http", url, state, answer=f"{response.status_code} {content_type}".strip())
-
-
-def stack_outputs(stack: str, cwd: Path) -> dict:
-    """The stack's outputs where the Pulumi CLI is installed and logged in; else nothing."""
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        return {}
-    try:
-        completed = subprocess.run(
-            [pulumi, "stack", "output", "--json", "--stack", stack],
-            cwd=cwd, capture_output=True, text=True, timeout=60,
-        )
-        outputs = json.loads(completed.stdout) if completed.returncode == 0 else {}
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        return {}
-    return outputs if isinstance(outputs, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -202,37 +184,53 @@ class Plan:
     expectation: Expectation
     nameservers: tuple[Server, ...]  # given with --nameserver; else found from the zone's NS records
     resolvers: tuple[Server, ...]
-    ns_lookup: dns.resolver.Resolver
     url: Optional[str]
     query_timeout: float
+    # Where each mode's expected target came from: "stack output", "stack file" or "name pattern".
+    sources: dict[str, str] = field(default_factory=lambda: {MAINTENANCE: NAME_PATTERN, LIVE: NAME_PATTERN})
+    outputs_problem: Optional[str] = None  # why the stack outputs were not read; None when they were
 
     def _authoritative(self) -> tuple[list[Server], list[Answer]]:
         if self.nameservers:
             return list(self.nameservers), []
         # Found again at every check, so a passing failure or a changed delegation is picked up by --wait.
         try:
-            return authoritative_servers(self.zone, self.ns_lookup), []
+            return authoritative_servers(self.zone, list(self.resolvers), self.query_timeout), []
         except (dns.exception.DNSException, OSError) as error:
             failure = Answer("authoritative", f"NS of {self.zone}", FAILED,
                              error=f"could not find the zone's name servers: {error}")
             return [], [failure]
 
+    def _ask(self, servers: list[Server]) -> list[Answer]:
+        with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+            return list(pool.map(lambda server: ask(server, self.domain, self.expectation, self.query_timeout), servers))
+
     def check(self) -> list[Answer]:
-        authoritative, answers = self._authoritative()
-        servers = authoritative + list(self.resolvers)
-        with ThreadPoolExecutor(max_workers=len(servers) + 1) as pool:
-            asked = [pool.submit(ask, s, self.domain, self.expectation, self.query_timeout) for s in servers]
-            http = pool.submit(probe_http, self.url) if self.url else None
-            answers += [future.result() for future in asked]
+        """Every server at once: the resolvers are asked while the zone's name servers are found."""
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            resolvers = pool.submit(self._ask, list(self.resolvers))
+            http = pool.submit(probe_http, self.url, self.query_timeout) if self.url else None
+            authoritative, answers = self._authoritative()
+            answers += self._ask(authoritative) + resolvers.result()
             if http:
                 answers.append(http.result())
         return answers
 
 
+class NotDeployed(Exception):
+    """The stack file's mode differs from the one the last `pulumi up` left."""
+
+
 def make_plan(args: argparse.Namespace) -> Plan:
     cwd = Path(args.cwd)
     settings = load_from_stack_file(cwd, args.stack)
-    outputs = stack_outputs(args.stack, cwd)
+    outputs = read_stack_outputs(args.stack, cwd)
+    deployed = outputs.get("mode")
+    if deployed and deployed != settings.mode:
+        raise NotDeployed(
+            f"the stack file says {settings.mode} but the last `pulumi up` left it {deployed}: "
+            f"run pulumi up -s {args.stack}"
+        )
     expectation = Expectation(
         desired=settings.mode,
         maintenance_target=outputs.get("distributionDomain"),
@@ -241,12 +239,17 @@ def make_plan(args: argparse.Namespace) -> Plan:
     nameservers = [server for host, port in args.nameserver for server in _servers("authoritative", host, port)]
     resolver_addresses = args.resolver or system_resolvers()
     if not resolver_addresses:
-        raise OSError("this machine has no DNS resolver configured: give one with --resolver HOST[:PORT]")
+        raise OSError(f"this machine has no DNS resolver configured ({RESOLV_CONF} lists none): "
+                      "give one with --resolver HOST[:PORT]")
     resolvers = [server for host, port in resolver_addresses for server in _servers("resolver", host, port)]
     url = args.url or (f"https://{settings.domain}/" if args.http else None)
+    sources = {
+        MAINTENANCE: "stack output" if expectation.maintenance_target else NAME_PATTERN,
+        LIVE: "stack file" if settings.live_target else "stack output" if expectation.live_target else NAME_PATTERN,
+    }
     return Plan(
         args.stack, settings.domain, settings.zone, expectation, tuple(nameservers), tuple(resolvers),
-        _ns_lookup(resolvers, bool(args.resolver), args.query_timeout), url, args.query_timeout,
+        url, args.query_timeout, sources, outputs.problem,
     )
 
 
@@ -260,14 +263,28 @@ def _describe(answer: Answer) -> str:
     return f"{answer.answer}{ttl}"
 
 
-def report(plan: Plan, answers: list[Answer], code: int) -> str:
+def _expected(plan: Plan) -> dict[str, str]:
+    return {"maintenance": plan.expectation.maintenance_target or "*.cloudfront.net",
+            "live": plan.expectation.live_target or "*.elb.amazonaws.com"}
+
+
+def _targets(plan: Plan) -> str:
+    expected = _expected(plan)
+    text = ", ".join(f"{mode} {expected[mode]} ({plan.sources[mode]})" for mode in (MAINTENANCE, LIVE))
+    if plan.outputs_problem:
+        text += f"; stack outputs not read: {plan.outputs_problem}"
+    return f"  targets: {text}"
+
+
+def report(plan: Plan, answers: list[Answer], code: int, gave_up_after: Optional[float] = None) -> str:
     desired = plan.expectation.desired
-    lines = [f"{plan.domain} (stack {plan.stack}) should be in {desired} mode"]
+    lines = [f"{plan.domain} (stack {plan.stack}) should be in {desired} mode", _targets(plan)]
     width = max((len(a.server) for a in answers), default=0)
     for answer in answers:
         agrees = "ok" if answer.state == desired else "NOT"
         lines.append(f"  {agrees:<3} {answer.role:<13} {answer.server:<{width}}  {answer.state:<11} {_describe(answer)}")
-    lines.append(f"{summary(answers, desired)} (exit {code})")
+    gave_up = f"gave up after {gave_up_after:.0f}s: " if gave_up_after is not None else ""
+    lines.append(f"{gave_up}{summary(answers, desired)} (exit {code})")
     return "\n".join(lines)
 
 
@@ -288,8 +305,9 @@ def as_json(plan: Plan, answers: list[Answer], code: int, elapsed: Optional[floa
         "stack": plan.stack,
         "domain": plan.domain,
         "desired": plan.expectation.desired,
-        "expected": {"maintenance": plan.expectation.maintenance_target or "*.cloudfront.net",
-                     "live": plan.expectation.live_target or "*.elb.amazonaws.com"},
+        "expected": _expected(plan),
+        "expectedFrom": plan.sources,
+        "outputsProblem": plan.outputs_problem,
         "agreed": code == EXIT_AGREED,
         "exit": code,
         "answers": [asdict(a) for a in answers],
@@ -300,7 +318,7 @@ def as_json(plan: Plan, answers: list[Answer], code: int, elapsed: Optional[floa
 
 
 def wait(plan: Plan, timeout: float, interval: float, out: TextIO) -> tuple[list[Answer], int, float]:
-    """Check until every answer agrees or timeout passes; exit 0 when agreed, else 1."""
+    """Check until every answer agrees or timeout passes; then the last check's exit status."""
     start = time.monotonic()
     live_line = out.isatty()
     desired = plan.expectation.desired
@@ -311,7 +329,7 @@ def wait(plan: Plan, timeout: float, interval: float, out: TextIO) -> tuple[list
         if code == EXIT_AGREED or elapsed >= timeout:
             if live_line:
                 out.write("\n")
-            return answers, (EXIT_AGREED if code == EXIT_AGREED else EXIT_DISAGREES), elapsed
+            return answers, code, elapsed
         progress = f"[{elapsed:5.0f}s] {summary(answers, desired)}"
         out.write(f"\r\033[K{progress}" if live_line else progress + "\n")
         out.flush()
@@ -323,37 +341,36 @@ def wait(plan: Plan, timeout: float, interval: float, out: TextIO) -> tuple[list
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
-    parser.add_argument("--nameserver", action="append", type=host_and_port, default=[], metavar="HOST[:PORT]",
+    parser.add_argument("--nameserver", action="append", type=endpoint(53), default=[], metavar="HOST[:PORT]",
                         help="authoritative server to ask (repeatable); default: the zone's NS records")
-    parser.add_argument("--resolver", action="append", type=host_and_port, default=[], metavar="HOST[:PORT]",
+    parser.add_argument("--resolver", action="append", type=endpoint(53), default=[], metavar="HOST[:PORT]",
                         help="recursive resolver to ask (repeatable); default: the system's")
     parser.add_argument("--http", action="store_true", help="also request https://DOMAIN/ with Accept: application/json")
-    parser.add_argument("--url", help="send the HTTP check here instead (implies --http)")
+    parser.add_argument("--url", type=http_url, help="send the HTTP check here instead (implies --http)")
     parser.add_argument("--wait", action="store_true", help="poll until every answer agrees")
     parser.add_argument("--timeout", type=positive_seconds, default=900.0, metavar="S",
                         help="with --wait: give up after S seconds (default 900)")
     parser.add_argument("--interval", type=positive_seconds, default=5.0, metavar="S",
                         help="with --wait: seconds between checks (default 5)")
     parser.add_argument("--query-timeout", type=positive_seconds, default=3.0, metavar="S",
-                        help="seconds to wait for one server's answer (default 3)")
+                        help="seconds to wait for one server's answer, DNS or HTTP (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         plan = make_plan(args)
-    except SettingsError as error:
-        print(f"error: {error}", file=err)
+    # OSError: a --nameserver or --resolver host name that does not resolve, or no resolver at all.
+    except (SettingsError, NotDeployed, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as error:  # a --nameserver or --resolver host name that does not resolve
-        print(f"error: {error}", file=err)
-        return EXIT_USAGE
-    elapsed = None
+    gave_up_after = elapsed = None
     if args.wait:
-        answers, code, elapsed = wait(plan, args.timeout, args.interval, err if args.json else out)
+        answers, code, elapsed = wait(plan, args.timeout, args.interval, sys.stderr if args.json else sys.stdout)
+        gave_up_after = None if code == EXIT_AGREED else elapsed
     else:
         answers = plan.check()
         code = exit_status(answers, plan.expectation.desired)
-    print(as_json(plan, answers, code, elapsed) if args.json else report(plan, answers, code), file=out)
+    print(as_json(plan, answers, code, elapsed) if args.json else report(plan, answers, code, gave_up_after), )
     return code

@@ -1,4 +1,4 @@
-"""Real servers on loopback for the status tests: dnsmasq, a silent UDP port, an HTTP server."""
+"""Real servers on loopback for the status and preflight tests: dnsmasq, silent ports, HTTP(S) servers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -125,3 +126,67 @@ class ApiServer:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class HttpsServer:
+    """An HTTPS server on loopback with a trustme certificate; `answer` decides each response.
+
+    It records every request with the TLS SNI the client sent, so tests can see what a
+    client really put on the wire.
+    """
+
+    def __init__(self, certificate, answer):
+        self.requests: list[dict] = []
+        self.sni: list[str | None] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _respond(self):
+                server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
+                status, headers, body = answer(self.command, self.path, self.headers)
+                data = body.encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_HEAD = do_OPTIONS = do_POST = _respond
+
+            def log_message(self, *args):
+                pass
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        certificate.configure_cert(context)
+        context.sni_callback = lambda _socket, name, _context: server.sni.append(name)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.endpoint = f"127.0.0.1:{self.httpd.server_port}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class StalledServer:
+    """A TCP port that accepts connections and never answers."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.endpoint = f"127.0.0.1:{self.socket.getsockname()[1]}"
+        self.url = f"http://{self.endpoint}/"
+
+    def close(self):
+        self.socket.close()
+
+
+def closed_port() -> str:
+    """A loopback port that nothing listens on: bound once to be free, then closed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{probe.getsockname()[1]}"

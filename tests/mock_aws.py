@@ -1,7 +1,14 @@
 """Runs the real __main__.py on Pulumi's mock runtime with an AWS that answers like AWS.
 
 Every resource registration and every invoke is recorded, with the resource options the
-engine would receive (protect, retainOnDelete, parent), and the stack's exported outputs.
+engine would receive (protect, retainOnDelete, parent, dependencies), and the stack's
+exported outputs.
+
+Like AWS, the mock account is regional: the stack's `aws:region` is where its buckets and
+load balancers are, and ACM certificates that CloudFront can use exist only in us-east-1
+("To use an ACM certificate with Amazon CloudFront, you must request or import the
+certificate in the US East (N. Virginia) region": ACM User Guide, "Supported Regions",
+https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ STACKS = ("production", "integration")
 # AWS's documentation account id: never a real one.
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
+CERTIFICATE_REGION = "us-east-1"
 
 
 def _token(*parts: str, length: int = 10) -> str:
@@ -40,12 +48,13 @@ class FakeAccount:
     application_balancers: set[str] = field(default_factory=set)
     classic_balancers: set[str] = field(default_factory=set)
     zones: set[str] = field(default_factory=set)
+    balancer_region: str = REGION
 
     @classmethod
     def with_everything(cls) -> "FakeAccount":
         domains = ("api.theboss.io", "api.integration.theboss.io")
         return cls(
-            certificates={d: f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/{_uuid(d)}" for d in domains},
+            certificates={d: f"arn:aws:acm:{CERTIFICATE_REGION}:{ACCOUNT}:certificate/{_uuid(d)}" for d in domains},
             application_balancers={"elb-production-boss", "elb-integration-boss"},
             zones={"theboss.io"},
         )
@@ -60,8 +69,8 @@ def hosted_zone_id(zone: str) -> str:
     return "Z" + _token(zone, length=20).upper()
 
 
-def balancer_dns_name(name: str) -> str:
-    return f"{name}-{int(_token(name), 16) % 10**10}.{REGION}.elb.amazonaws.com"
+def balancer_dns_name(name: str, region: str = REGION) -> str:
+    return f"{name}-{int(_token(name), 16) % 10**10}.{region}.elb.amazonaws.com"
 
 
 def not_found(reason: str):
@@ -70,8 +79,9 @@ def not_found(reason: str):
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self, account: FakeAccount):
+    def __init__(self, account: FakeAccount, region: str = REGION):
         self.account = account
+        self.region = region  # the AWS provider's region: the stack's aws:region
         self.resources: dict[str, dict] = {}  # resource name -> {"type", "inputs", "outputs"}
         self.invokes: list[tuple[str, dict]] = []
 
@@ -89,8 +99,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return bucket, {
                 "bucket": bucket,
                 "arn": f"arn:aws:s3:::{bucket}",
-                "bucketRegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
-                "region": REGION,
+                "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.amazonaws.com",
+                "region": self.region,
             }
         if typ == "aws:cloudfront/distribution:Distribution":
             distribution_id = "E" + _token(name, *inputs.get("aliases", []), length=13).upper()
@@ -122,11 +132,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         request = dict(args.args)
         self.invokes.append((args.token, request))
         account = self.account
+        # A lookup without `region` runs in the provider's region.
+        region = request.get("region") or self.region
         if args.token == "aws:acm/getCertificate:getCertificate":
             arn = account.certificates.get(request.get("domain"))
-            if arn is None or request.get("region") != REGION:
+            if arn is None or region != CERTIFICATE_REGION:
                 return not_found(f"no ACM Certificate matching domain ({request.get('domain')})")
-            return {"arn": arn, "domain": request["domain"], "id": arn, "status": "ISSUED", "region": REGION}
+            return {"arn": arn, "domain": request["domain"], "id": arn, "status": "ISSUED", "region": region}
         if args.token in ("aws:lb/getLoadBalancer:getLoadBalancer", "aws:elb/getLoadBalancer:getLoadBalancer"):
             name = request.get("name")
             known = (
@@ -134,9 +146,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 if args.token.startswith("aws:lb/")
                 else account.classic_balancers
             )
-            if name not in known:
+            if name not in known or region != account.balancer_region:
                 return not_found(f"reading Load Balancer ({name}): couldn't find resource")
-            return {"name": name, "dnsName": balancer_dns_name(name), "zoneId": "Z35SXDOTRQ7X7K", "region": REGION}
+            return {"name": name, "dnsName": balancer_dns_name(name, region), "zoneId": "Z35SXDOTRQ7X7K",
+                    "region": region}
         if args.token == "aws:route53/getZone:getZone":
             zone = request.get("name")
             if zone not in account.zones or request.get("privateZone"):
@@ -147,8 +160,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise AssertionError(f"unexpected invoke {args.token}")
 
 
+def _name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[1]
+
+
 class RecordingMonitor(MockMonitor):
-    """Keeps the resource options and the stack outputs that MockMonitor passes over."""
+    """Keeps the resource options, dependencies and stack outputs that MockMonitor passes over."""
 
     def __init__(self, mocks: RecordingMocks):
         super().__init__(mocks)
@@ -163,6 +180,12 @@ class RecordingMonitor(MockMonitor):
             "parent": request.parent,
             "type": request.type,
             "custom": request.custom,
+            # What the engine waits for before creating this resource (explicit dependsOn and inputs' resources),
+            # and per input property, the resources its value came from; as resource names.
+            "dependencies": sorted({_name_of(urn) for urn in request.dependencies}),
+            "propertyDependencies": {
+                key: sorted({_name_of(urn) for urn in value.urns}) for key, value in request.propertyDependencies.items()
+            },
         }
         return response
 
@@ -198,16 +221,19 @@ def stack_config(stack: str) -> dict[str, str]:
 class MockProgram:
     """One run of __main__.py for a shipped stack, config keys overridden (None removes a key)."""
 
-    def __init__(self, stack: str = "production", account: FakeAccount | None = None, **overrides: str | None):
+    def __init__(self, stack: str = "production", account: FakeAccount | None = None, region: str | None = None,
+                 **overrides: str | None):
         self.stack = stack
         self.config = stack_config(stack)
+        if region is not None:
+            self.config["aws:region"] = region
         for key, value in overrides.items():
             full_key = f"api-maintenance:{key}"
             if value is None:
                 self.config.pop(full_key, None)
             else:
                 self.config[full_key] = value
-        self.mocks = RecordingMocks(account or FakeAccount.with_everything())
+        self.mocks = RecordingMocks(account or FakeAccount.with_everything(), self.config.get("aws:region", REGION))
         self.monitor = RecordingMonitor(self.mocks)
 
     def run(self, program: Callable[[], object] | None = None) -> Run:
@@ -226,5 +252,6 @@ class MockProgram:
         return Run(self.mocks.resources, self.mocks.invokes, self.monitor.options, self.monitor.stack_outputs)
 
 
-def run_program(stack: str = "production", account: FakeAccount | None = None, **overrides: str | None) -> Run:
-    return MockProgram(stack, account, **overrides).run()
+def run_program(stack: str = "production", account: FakeAccount | None = None, region: str | None = None,
+                **overrides: str | None) -> Run:
+    return MockProgram(stack, account, region, **overrides).run()

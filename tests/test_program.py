@@ -55,7 +55,12 @@ def test_record_points_where_the_flag_says(stack, maintenance):
 def test_flipping_the_flag_changes_only_the_record_target(stack):
     on, off = run_program(stack, maintenance="true"), run_program(stack, maintenance="false")
     assert on.resources.keys() == off.resources.keys()
-    assert on.options == off.options
+    # The records' value comes from the distribution only in maintenance mode; no option differs.
+    assert {name for name in on.options if on.options[name] != off.options[name]} == {"record"}
+    assert (on.options["record"]["propertyDependencies"]["records"], off.options["record"]["propertyDependencies"]["records"]) == (["distribution"], [])
+    dependencies = ("dependencies", "propertyDependencies")
+    assert {k: v for k, v in on.options["record"].items() if k not in dependencies} == {
+        k: v for k, v in off.options["record"].items() if k not in dependencies}
     differences = {
         name: sorted(
             key
@@ -89,10 +94,39 @@ def test_bucket_is_private_encrypted_and_owner_enforced():
         assert resource["bucket"] == "maintenance-prod-boss"
 
 
-def test_integration_bucket_is_auto_named():
+def test_integration_bucket_is_auto_named_and_its_given_name_used_everywhere():
     run = run_program("integration")
     assert "bucket" not in run.one(BUCKET)["inputs"]
-    assert run.outputs["bucket"].startswith("bucket-")
+    named = run.one(BUCKET)["outputs"]["bucket"]
+    assert run.outputs["bucket"] == named
+    scoped = {r["type"].split(":")[-1]: r["inputs"]["bucket"] for r in run.resources.values()
+              if r["type"].startswith("aws:s3/") and r["type"] != BUCKET}
+    assert scoped == dict.fromkeys(["BucketPublicAccessBlock", "BucketOwnershipControls",
+                                    "BucketServerSideEncryptionConfiguration", "BucketObjectv2", "BucketPolicy"], named)
+    assert json.loads(run.one(POLICY)["inputs"]["policy"])["Statement"][0]["Resource"] == f"arn:aws:s3:::{named}/*"
+    assert run.one(DISTRIBUTION)["inputs"]["origins"][0]["domainName"] == f"{named}.s3.{REGION}.amazonaws.com"
+
+
+def test_bucket_policy_waits_for_the_public_access_block():
+    # S3 aborts a policy put while the public access block is being put (409 OperationAborted,
+    # "A conflicting conditional operation is currently in progress"): pulumi/pulumi-aws#1570.
+    run = run_program("production")
+    policy = run.options["bucket-policy"]
+    assert "bucket-public-access-block" in policy["dependencies"]
+    assert policy["propertyDependencies"]["policy"] == ["bucket", "distribution"]
+
+
+def test_a_stack_in_another_region_still_takes_its_certificate_from_us_east_1():
+    account = FakeAccount.with_everything()
+    account.balancer_region = "eu-west-1"
+    run = run_program("production", account=account, region="eu-west-1")
+    certificate_lookup, balancer_lookup = run.invokes[0][1], run.invokes[1][1]
+    assert certificate_lookup["region"] == "us-east-1"
+    assert balancer_lookup["region"] == "eu-west-1"
+    distribution = run.one(DISTRIBUTION)["inputs"]
+    assert distribution["viewerCertificate"]["acmCertificateArn"] == account.certificates["api.theboss.io"]
+    assert distribution["origins"][0]["domainName"] == "maintenance-prod-boss.s3.eu-west-1.amazonaws.com"
+    assert run.outputs["liveTarget"] == balancer_dns_name("elb-production-boss", "eu-west-1")
 
 
 def test_every_site_file_is_uploaded_with_its_content_type_and_short_cache():
@@ -290,6 +324,8 @@ BAD_INPUT = [
     ({"bucketName": "a..b"}, "two dots", "pulumi config set bucketName"),
     ({"bucketName": "192.168.1.1"}, "IP address", "pulumi config set bucketName"),
     ({"bucketName": "xn--maintenance"}, "reserves", "pulumi config set bucketName"),
+    ({"bucketName": "maintenance-s3alias"}, "reserves", "pulumi config set bucketName"),
+    ({"bucketName": "maintenance--ol-s3"}, "reserves", "pulumi config set bucketName"),
     ({"certificateArn": "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-1234-1234-1234-123456789012"}, "in us-east-1, not eu-west-1", "pulumi config set certificateArn"),
     ({"certificateArn": "arn:aws:iam::111122223333:server-certificate/x"}, "must be an ACM certificate ARN", "pulumi config set certificateArn"),
     ({"protect": "1"}, "api-maintenance:protect must be true or false", "pulumi config set protect"),
@@ -383,6 +419,7 @@ ANNOUNCEMENT_BAD_INPUT = [
     ({"until": "next tuesday"}, "api-maintenance:until must be an ISO-8601 date-time", "pulumi config set until"),
     ({"contact": "call bob"}, "api-maintenance:contact must be an e-mail address or an https:// URL", "pulumi config set contact"),
     ({"contact": "http://status.theboss.io"}, "api-maintenance:contact", "pulumi config set contact"),
+    ({"contact": "https://localhost"}, "api-maintenance:contact must be an e-mail address or an https:// URL", "pulumi config set contact"),
     ({"retryAfter": "0"}, "api-maintenance:retryAfter must be a whole number from 1 to 86400", "pulumi config set retryAfter"),
     ({"retryAfter": "86401"}, "api-maintenance:retryAfter", "pulumi config set retryAfter"),
     ({"message": "x" * 501}, "api-maintenance:message must be at most 500 characters, not 501", "pulumi config set message"),

@@ -27,12 +27,6 @@ def test_until_is_kept_in_utc():
     assert settings.until == datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
 
 
-def test_settings_are_frozen():
-    settings = parse_settings({"domain": "api.example.com", "liveTarget": "x.example.net"}, "dev")
-    with pytest.raises(AttributeError):
-        settings.maintenance = True
-
-
 def test_long_values_are_shortened_in_messages():
     with pytest.raises(SettingsError) as failure:
         parse_settings({"domain": "api.example.com", "liveTarget": "x.example.net", "message": "y" * 600}, "dev")

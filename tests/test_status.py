@@ -7,38 +7,21 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from loopback_servers import ApiServer, Dnsmasq, SilentServer, fresh_address
+from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
+from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, fresh_address
 from maintenance import status
-
-ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = "api.theboss.io"
-LIVE_TARGET = "elb-live-1234567890.us-east-1.elb.amazonaws.com"
-DISTRIBUTION = "d111111abcdef8.cloudfront.net"
+from maintenance.__main__ import main
+from maintenance.stack_outputs import read_stack_outputs
 
 
-def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_TARGET}", name: str = "window") -> Path:
-    (folder / f"Pulumi.{name}.yaml").write_text(
-        "config:\n"
-        "  aws:region: us-east-1\n"
-        f"  api-maintenance:maintenance: \"{str(maintenance).lower()}\"\n"
-        f"  api-maintenance:domain: {DOMAIN}\n"
-        "  api-maintenance:zone: theboss.io\n"
-        f"  api-maintenance:{live}\n"
-    )
-    return folder
-
-
-def run_status(folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
-    env = {"PATH": path, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "maintenance", "status", "window", "--cwd", str(folder), *arguments],
-        capture_output=True, text=True, timeout=timeout, env=env,
-    )
+def run_status(folder: Path, *arguments: str, **options):
+    return run_command("status", folder, *arguments, **options)
 
 
 @pytest.fixture
@@ -72,6 +55,8 @@ def test_live_answer_agrees_with_live_stack(tmp_path, dnsmasq):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{DOMAIN} (stack window) should be in live mode"
+    assert lines[1] == (f"  targets: maintenance *.cloudfront.net (name pattern), live {LIVE_TARGET} (stack file); "
+                        "stack outputs not read: the Pulumi CLI is not installed")
     assert len([line for line in lines if line.startswith("  ok ")]) == 2
     assert f"live        {LIVE_TARGET}  TTL 300s" in result.stdout
     assert lines[-1] == "2/2 agree with live (exit 0)"
@@ -127,6 +112,18 @@ def test_wait_gives_up_at_its_timeout_with_exit_1(tmp_path, dnsmasq):
     assert result.returncode == 1
     assert 2 <= took < 10
     assert result.stdout.count("0/2 agree with maintenance") >= 3
+    assert result.stdout.splitlines()[-1].startswith("gave up after 2s: 0/2 agree with maintenance")
+
+
+def test_wait_with_a_server_failing_until_the_timeout_exits_3(tmp_path, dnsmasq):
+    server, silent = dnsmasq({DOMAIN: DISTRIBUTION}), SilentServer()
+    try:
+        result = run_status(stack_file(tmp_path, True), "--nameserver", server.endpoint, "--resolver", silent.endpoint,
+                            "--wait", "--interval", "0.5", "--timeout", "1.5", "--query-timeout", "0.5")
+    finally:
+        silent.close()
+    assert result.returncode == 3, result.stdout
+    assert result.stdout.splitlines()[-1] == "gave up after 2s: 1/2 agree with maintenance; 1 failed (exit 3)"
 
 
 def test_progress_is_one_live_line_on_a_terminal(dnsmasq):
@@ -139,7 +136,7 @@ def test_progress_is_one_live_line_on_a_terminal(dnsmasq):
     plan = status.Plan(
         stack="window", domain=DOMAIN, zone="theboss.io", expectation=status.Expectation("maintenance"),
         nameservers=(status.Server("authoritative", server.endpoint, server.address, server.port),),
-        resolvers=(), ns_lookup=None, url=None, query_timeout=1.0,
+        resolvers=(), url=None, query_timeout=1.0,
     )
     terminal = Terminal()
     answers, code, elapsed = status.wait(plan, timeout=1.2, interval=0.3, out=terminal)
@@ -202,15 +199,13 @@ def test_http_connection_error_exits_3(tmp_path, dnsmasq):
 def test_stack_outputs_from_the_pulumi_cli_make_the_match_exact(tmp_path, dnsmasq):
     other_distribution = "d999999zzzzzz9.cloudfront.net"
     server = dnsmasq({DOMAIN: other_distribution})
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "pulumi"
-    fake.write_text(f"#!/bin/sh\necho '{json.dumps({'distributionDomain': DISTRIBUTION, 'liveTarget': LIVE_TARGET})}'\n")
-    fake.chmod(0o755)
+    path = fake_pulumi(tmp_path, f"echo '{json.dumps({'distributionDomain': DISTRIBUTION, 'liveTarget': LIVE_TARGET})}'")
     folder = stack_file(tmp_path, True)
-    with_cli = run_status(folder, *both_roles(server), "--json", path=f"{bin_dir}:/usr/bin:/bin")
+    with_cli = run_status(folder, *both_roles(server), "--json", path=path)
     document = json.loads(with_cli.stdout)
     assert document["expected"]["maintenance"] == DISTRIBUTION
+    assert document["expectedFrom"] == {"maintenance": "stack output", "live": "stack file"}
+    assert document["outputsProblem"] is None
     assert [a["state"] for a in document["answers"]] == ["unknown", "unknown"]
     assert with_cli.returncode == 1
     without_cli = run_status(folder, *both_roles(server))
@@ -252,6 +247,13 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:maintenence: true\n  api-maintenance:liveTarget: x.example.com\n",
          "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)"),
         ((), "config: [unclosed\n", "is not valid YAML"),
+        (("--resolver", "a..b"), None, "argument --resolver: 'a..b' is not a host name"),
+        (("--nameserver", "x" * 64 + ".theboss.io:53"), None, "is not a host name: encoding with 'idna' codec failed"),
+        (("--url", "notaurl"), None, "argument --url: 'notaurl' is not an http:// or https:// URL"),
+        (("--url", ""), None, "argument --url: '' is not an http:// or https:// URL"),
+        (("--url", "ftp://api.theboss.io/"), None, "is not an http:// or https:// URL"),
+        (("--wiat",), None, "usage: python -m maintenance status [-h]"),
+        (("--wiat",), None, "python -m maintenance status: error: unrecognized arguments: --wiat"),
     ],
 )
 def test_usage_and_config_errors_exit_2(tmp_path, arguments, stack_yaml, message):
@@ -278,3 +280,116 @@ def test_a_zone_without_name_servers_is_a_failure_not_a_silent_pass(tmp_path, dn
     first = json.loads(result.stdout)["answers"][0]
     assert (first["role"], first["server"], first["state"]) == ("authoritative", "NS of theboss.io", "failed")
     assert first["error"].startswith("could not find the zone's name servers")
+
+
+def test_help_lists_the_exit_codes(tmp_path):
+    result = run_status(tmp_path, "--help")
+    assert result.returncode == 0
+    codes = result.stdout[result.stdout.index("exit codes:"):]
+    for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
+        assert f"\n  {code}" in codes
+
+
+def test_no_resolver_configured_exits_2_naming_the_option(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "resolv.conf"
+    empty.write_text("# no nameserver lines\n")
+    monkeypatch.setattr(status, "RESOLV_CONF", str(empty))
+    code = main(["status", "window", "--cwd", str(stack_file(tmp_path, False)), "--nameserver", "127.0.0.1:9"])
+    assert code == 2
+    assert capsys.readouterr().err == (f"error: this machine has no DNS resolver configured ({empty} lists none): "
+                                       "give one with --resolver HOST[:PORT]\n")
+
+
+@pytest.mark.parametrize("package", ["dns", "yaml"])
+def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
+    # A python without the package: its import fails as it would there (PyYAML is imported late).
+    blocked = textwrap.dedent(f"""
+        import runpy, sys
+        class Missing:
+            def find_spec(self, name, path=None, target=None):
+                if name.partition(".")[0] == {package!r}:
+                    raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        sys.meta_path.insert(0, Missing())
+        sys.argv = ["maintenance", "status", "window", "--resolver", "127.0.0.1:9"]
+        runpy.run_module("maintenance", run_name="__main__")
+    """)
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60,
+                            cwd=stack_file(tmp_path, False), env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: No module named '{package}': python -m maintenance needs the packages")
+    assert "venv/bin/python -m maintenance status ..." in result.stderr
+    assert "python3 -m venv venv && venv/bin/pip install -r requirements.txt" in result.stderr
+
+
+def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):
+    address = fresh_address()
+    server = Dnsmasq(address=address, port=53).serve(
+        {DOMAIN: DISTRIBUTION},
+        extra=(f"--auth-server=ns1.theboss.io,{address}", "--auth-zone=theboss.io",
+               f"--host-record=ns1.theboss.io,{address}"),
+    )
+    dead = SilentServer()
+    try:
+        started = time.monotonic()
+        result = run_status(stack_file(tmp_path, True), "--resolver", dead.endpoint, "--resolver", f"{address}:53",
+                            "--query-timeout", "2", "--json")
+        took = time.monotonic() - started
+    finally:
+        server.stop()
+        dead.close()
+    answers = json.loads(result.stdout)["answers"]
+    assert [(a["role"], a["state"]) for a in answers] == [
+        ("authoritative", "maintenance"), ("resolver", "failed"), ("resolver", "maintenance")]
+    assert result.returncode == 3
+    # Python's start-up plus one query timeout; asking the resolvers one after another took over 4 s.
+    assert took < 2 + 1.2, f"took {took:.1f}s"
+
+
+def test_a_hung_pulumi_cli_is_ended_with_its_children(tmp_path, monkeypatch):
+    child_pid = tmp_path / "child.pid"
+    monkeypatch.setenv("PATH", fake_pulumi(tmp_path, f"sleep 300 &\necho $! > {child_pid}\nwait"))
+    started = time.monotonic()
+    outputs = read_stack_outputs("window", tmp_path, timeout=0.5)
+    assert time.monotonic() - started < 3
+    assert outputs.values == {} and outputs.problem == "`pulumi stack output` gave no answer within 0.5s"
+    pid = int(child_pid.read_text())
+    deadline = time.monotonic() + 5
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid), f"the CLI's child {pid} was left running"
+
+
+def _running(pid: int) -> bool:
+    """True while the process exists and is not a zombie waiting to be collected."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("file_mode, deployed", [(True, "live"), (False, "maintenance")])
+def test_a_stack_file_mode_not_deployed_yet_says_run_pulumi_up(tmp_path, file_mode, deployed):
+    path = fake_pulumi(tmp_path, f"echo '{json.dumps({'mode': deployed, 'distributionDomain': DISTRIBUTION})}'")
+    started = time.monotonic()
+    result = run_status(stack_file(tmp_path, file_mode), "--resolver", "127.0.0.1:9", "--wait", "--timeout", "5",
+                        path=path)
+    assert time.monotonic() - started < 10
+    assert result.returncode == 2
+    wanted = "maintenance" if file_mode else "live"
+    assert result.stderr == (f"error: the stack file says {wanted} but the last `pulumi up` left it {deployed}: "
+                             "run pulumi up -s window\n")
+
+
+def test_an_http_server_that_never_answers_is_failed_exit_3(tmp_path, dnsmasq):
+    server, stalled = dnsmasq({DOMAIN: LIVE_TARGET}), StalledServer()
+    try:
+        result = run_status(stack_file(tmp_path, False), *both_roles(server), "--url", stalled.url,
+                            "--query-timeout", "0.5", "--json")
+    finally:
+        stalled.close()
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    http = json.loads(result.stdout)["answers"][-1]
+    assert (http["role"], http["state"], http["error"]) == ("http", "failed", "ReadTimeout: timed out")

@@ -1,0 +1,285 @@
+"""`python -m maintenance preflight STACK --to MODE`: is the target ready, before the switch?
+
+Sends the target the requests the switch will bring it, as the stack's domain: TLS SNI and
+the Host header are the domain whatever address --connect gives, so the maintenance
+distribution (or the live API) is checked before the record points at it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import ssl
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import httpx
+
+from .answers import EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json
+from .arguments import endpoint, positive_seconds
+from .settings import Settings, SettingsError, load_from_stack_file
+from .stack_outputs import read_stack_outputs
+
+EXIT_READY = 0
+EXIT_NOT_READY = 1
+EXIT_UNREACHABLE = 3
+
+EXIT_CODES = """\
+exit codes:
+  0    every check passed: the target is ready for the switch
+  1    a check failed (a certificate not valid for the domain says "certificate")
+  2    usage or config error (no target known: give --connect)
+  3    could not connect: refused, timeout, name not found
+  130  interrupted (Ctrl-C)
+"""
+
+API_HEADERS = {"Accept": "application/json"}
+# A browser opening the URL: Firefox 92+'s navigation Accept (MDN, "List of default Accept values")
+# and the Fetch Metadata headers of a top-level navigation typed in the address bar
+# (MDN, "Sec-Fetch-Mode", "Sec-Fetch-Dest", "Sec-Fetch-Site", "Sec-Fetch-User").
+BROWSER_NAVIGATION_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Dest": "document",
+    "Sec-Fetch-Site": "none",
+    "Sec-Fetch-User": "?1",
+    "Upgrade-Insecure-Requests": "1",
+}
+# What a browser app on another origin sends before a cross-origin POST with a JSON body.
+CORS_PREFLIGHT_HEADERS = {
+    "Origin": "https://app.example.com",
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "content-type",
+}
+USER_AGENT = "api-maintenance-preflight"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    port: int
+    source: str  # where the target came from, for the operator
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+class NoTarget(Exception):
+    """Neither --connect nor the stack names the target."""
+
+
+class Unreachable(Exception):
+    """No answer: refused, timeout, name not found, connection dropped."""
+
+
+class TlsFailure(Exception):
+    """The handshake failed, or the certificate is not valid for the domain."""
+
+
+def find_target(args: argparse.Namespace, settings: Settings) -> Target:
+    if args.connect:
+        return Target(*args.connect, "--connect")
+    if args.to == LIVE and settings.live_target:
+        return Target(settings.live_target, 443, f"liveTarget in Pulumi.{args.stack}.yaml")
+    outputs = read_stack_outputs(args.stack, Path(args.cwd))
+    key = "distributionDomain" if args.to == MAINTENANCE else "liveTarget"
+    name = outputs.get(key)
+    if name:
+        return Target(name, 443, f"stack output {key}")
+    why = outputs.problem or f"the stack has no output {key}"
+    raise NoTarget(f"no target to check for --to {args.to} ({why}): give it with --connect HOST[:PORT]")
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    # httpcore's pool re-raises with `from None`, so the chain goes on through __context__.
+    while (error.__cause__ or error.__context__) is not None:
+        error = error.__cause__ or error.__context__
+    return error
+
+
+class Prober:
+    """Sends requests to the target as the domain: SNI and Host are the domain, the address is the target's."""
+
+    def __init__(self, domain: str, target: Target, path: str, context: ssl.SSLContext, timeout: float):
+        self.domain, self.target, self.path, self.timeout = domain, target, path, timeout
+        self.url = f"https://{target}{path}"
+        # trust_env=False: a proxy from the environment would not reach the target's own address.
+        self.client = httpx.Client(verify=context, timeout=timeout, follow_redirects=False, trust_env=False,
+                                   headers={"User-Agent": USER_AGENT})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def send(self, method: str, headers: dict[str, str]) -> tuple[httpx.Response, dict, str]:
+        """The response, read, with the peer's certificate and the TLS version."""
+        # httpx request extension `sni_hostname` and response extension `network_stream`:
+        # httpx docs, Advanced > Extensions (https://www.python-httpx.org/advanced/extensions/).
+        request = self.client.build_request(
+            method, self.url, headers={"Host": self.domain, **headers}, extensions={"sni_hostname": self.domain}
+        )
+        try:
+            response = self.client.send(request, stream=True)
+            try:
+                ssl_object = response.extensions["network_stream"].get_extra_info("ssl_object")
+                certificate, version = ssl_object.getpeercert(), ssl_object.version()
+                response.read()
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            raise Unreachable(f"no answer within {self.timeout:g}s") from None
+        except httpx.HTTPError as error:
+            cause = _root_cause(error)
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                raise TlsFailure(f"certificate not valid for {self.domain}: {cause.verify_message}") from None
+            if isinstance(cause, ssl.SSLError):
+                raise TlsFailure(f"TLS handshake as {self.domain} failed: {cause.reason or cause}") from None
+            if isinstance(cause, socket.gaierror):
+                raise Unreachable(f"name not found: {self.target.host}") from None
+            if isinstance(cause, ConnectionRefusedError):
+                raise Unreachable("connection refused") from None
+            raise Unreachable(f"{type(error).__name__}: {error}") from None
+        return response, certificate, version
+
+
+def tls_check(domain: str, certificate: dict, version: str, now: datetime) -> Check:
+    expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(certificate["notAfter"]), timezone.utc)
+    days = (expires - now).days
+    return Check("tls", True, f"certificate valid for {domain}, {version}, expires in {days} days ({expires:%Y-%m-%d})")
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "")
+
+
+def api_check(response: httpx.Response, path: str) -> Check:
+    maintenance = is_maintenance_json(response.status_code, _content_type(response), response.text)
+    retry_after = response.headers.get("retry-after")
+    detail = (f"GET {path} with Accept: application/json -> {response.status_code} {_content_type(response)}, "
+              f"{'maintenance JSON' if maintenance else 'not the maintenance JSON'}, "
+              f"Retry-After {retry_after if retry_after else 'missing'}")
+    return Check("api", maintenance and bool(retry_after), detail)
+
+
+def navigation_check(response: httpx.Response, path: str, response_code: int) -> Check:
+    marked = has_page_marker(_content_type(response), response.text)
+    detail = (f"GET {path} as a browser navigation -> {response.status_code} {_content_type(response)}, "
+              f"{'with' if marked else 'without'} the api-maintenance marker (responseCode {response_code})")
+    return Check("browser", marked and response.status_code == response_code, detail)
+
+
+def cors_check(response: httpx.Response, path: str) -> Check:
+    allowed = response.headers.get("access-control-allow-origin")
+    detail = (f"OPTIONS {path} as a CORS preflight -> {response.status_code}, "
+              f"Access-Control-Allow-Origin {allowed if allowed else 'missing'}")
+    return Check("cors", 200 <= response.status_code < 300 and bool(allowed), detail)
+
+
+def live_check(response: httpx.Response, path: str) -> Check:
+    state = classify_http(response.status_code, _content_type(response), response.text)
+    detail = f"GET {path} with Accept: application/json -> {response.status_code} {_content_type(response)}"
+    if state == MAINTENANCE:
+        detail += ", the maintenance answer"
+    return Check("api", response.status_code < 500 and state == LIVE, detail)
+
+
+def run_checks(to: str, settings: Settings, prober: Prober) -> tuple[list[Check], int]:
+    checks: list[Check] = []
+    path = prober.path
+    try:
+        api, certificate, version = prober.send("GET", API_HEADERS)
+        checks.append(tls_check(settings.domain, certificate, version, datetime.now(timezone.utc)))
+        if to == MAINTENANCE:
+            checks.append(api_check(api, path))
+            checks.append(navigation_check(prober.send("GET", BROWSER_NAVIGATION_HEADERS)[0], path,
+                                           settings.response_code))
+            checks.append(cors_check(prober.send("OPTIONS", CORS_PREFLIGHT_HEADERS)[0], path))
+        else:
+            checks.append(live_check(api, path))
+    except TlsFailure as error:
+        return checks + [Check("tls", False, str(error))], EXIT_NOT_READY
+    except Unreachable as error:
+        return checks + [Check("connect", False, f"could not connect to {prober.target}: {error}")], EXIT_UNREACHABLE
+    return checks, EXIT_READY if all(check.ok for check in checks) else EXIT_NOT_READY
+
+
+def report(to: str, settings: Settings, target: Target, checks: list[Check], code: int) -> str:
+    lines = [f"preflight to {to}: {settings.domain} (stack {settings.stack}) at {target} ({target.source})"]
+    width = max(len(check.name) for check in checks)
+    lines += [f"  {'ok' if check.ok else 'NOT':<3} {check.name:<{width}}  {check.detail}" for check in checks]
+    passed = sum(check.ok for check in checks)
+    if code == EXIT_READY:
+        verdict = f"ready to switch to {to}"
+    elif code == EXIT_UNREACHABLE:
+        verdict = "could not connect: do not switch"
+    else:
+        verdict = f"do not switch to {to} yet"
+    lines.append(f"{passed}/{len(checks)} checks passed: {verdict} (exit {code})")
+    return "\n".join(lines)
+
+
+def as_json(to: str, settings: Settings, target: Target, checks: list[Check], code: int) -> str:
+    return json.dumps({
+        "stack": settings.stack,
+        "domain": settings.domain,
+        "to": to,
+        "target": {"host": target.host, "port": target.port, "from": target.source},
+        "ready": code == EXIT_READY,
+        "exit": code,
+        "checks": [asdict(check) for check in checks],
+    }, indent=2)
+
+
+def url_path(text: str) -> str:
+    if not text.startswith("/") or any(character.isspace() for character in text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a URL path such as / or /health")
+    return text
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+    parser.add_argument("--to", required=True, choices=(MAINTENANCE, LIVE),
+                        help="the mode about to be switched to: check its target")
+    parser.add_argument("--connect", type=endpoint(443), metavar="HOST[:PORT]",
+                        help="where to connect (default port 443); default: the stack output distributionDomain "
+                             "for maintenance, liveTarget (stack file or outputs) for live")
+    parser.add_argument("--path", type=url_path, default="/", help="path to request (default /), e.g. /health")
+    parser.add_argument("--cacert", metavar="FILE", help="trust the CA certificates in FILE (PEM) instead of the system's")
+    parser.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="S",
+                        help="seconds to wait for each answer (default 10)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+
+
+def _ssl_context(cacert: Optional[str]) -> ssl.SSLContext:
+    try:
+        return ssl.create_default_context(cafile=cacert)
+    except (OSError, ssl.SSLError) as error:
+        raise SettingsError([f"--cacert {cacert}: cannot load CA certificates from it ({error})"]) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_from_stack_file(Path(args.cwd), args.stack)
+        context = _ssl_context(args.cacert)
+        target = find_target(args, settings)
+    except (SettingsError, NoTarget) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    prober = Prober(settings.domain, target, args.path, context, args.timeout)
+    try:
+        checks, code = run_checks(args.to, settings, prober)
+    finally:
+        prober.close()
+    print((as_json if args.json else report)(args.to, settings, target, checks, code), )
+    return code

@@ -1,0 +1,245 @@
+"""`python -m maintenance preflight` against HTTPS servers on loopback with certificates from a test CA."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import trustme
+
+from commands import DOMAIN, ROOT, fake_pulumi, run_command, stack_file
+from loopback_servers import HttpsServer, StalledServer, closed_port
+from maintenance import preflight as preflight_command
+from maintenance.edge import response_body
+from maintenance.page import render_page
+from maintenance.settings import DEFAULT_MESSAGE, load_from_stack_file
+from requirements import require_program
+from test_page import CHROMIUM_ARGS
+
+PAGE = render_page((ROOT / "site" / "index.html").read_text(), DEFAULT_MESSAGE, None, None)
+EXPIRES = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30, hours=1)
+
+
+def edge_contract(page_status: int = 503):
+    """The maintenance distribution as the edge contract (README) describes it.
+
+    Navigations get the page with the stack's responseCode, CORS preflights a 204, every
+    other request the 503 JSON with Retry-After.
+    """
+
+    def answer(method, path, headers):
+        if method == "OPTIONS" and headers.get("Access-Control-Request-Method"):
+            return 204, {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST",
+                         "Access-Control-Max-Age": "60"}, ""
+        if method in ("GET", "HEAD") and headers.get("Sec-Fetch-Mode") == "navigate" \
+                and "text/html" in headers.get("Accept", ""):
+            return page_status, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "300"}, PAGE
+        return 503, {"Content-Type": "application/json", "Retry-After": "300", "Cache-Control": "no-store",
+                     "Access-Control-Allow-Origin": "*"}, response_body(DEFAULT_MESSAGE, None)
+
+    return answer
+
+
+def live_api(status: int = 200):
+    def answer(method, path, headers):
+        if status >= 500:
+            return status, {"Content-Type": "text/plain"}, "Internal Server Error"
+        return status, {"Content-Type": "application/json"}, json.dumps({"healthy": True})
+
+    return answer
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def cacert(ca, tmp_path):
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def serve(ca):
+    servers = []
+
+    def start(answer, name=DOMAIN):
+        server = HttpsServer(ca.issue_cert(name, not_after=EXPIRES), answer)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def maintenance_stack(tmp_path):
+    return stack_file(tmp_path, maintenance=False, extra="  api-maintenance:responseCode: \"503\"\n")
+
+
+def preflight(folder, *arguments, **options):
+    result = run_command("preflight", folder, *arguments, **options)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_maintenance_distribution_passes_every_check_as_the_domain(maintenance_stack, serve, cacert):
+    distribution = serve(edge_contract(page_status=503))
+    result = preflight(maintenance_stack, "--to", "maintenance", "--connect", distribution.endpoint, "--cacert", cacert)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"preflight to maintenance: {DOMAIN} (stack window) at {distribution.endpoint} (--connect)"
+    assert lines[1].startswith(f"  ok  tls      certificate valid for {DOMAIN}, TLSv1.3, expires in 30 days "
+                               f"({EXPIRES:%Y-%m-%d})")
+    assert lines[2] == ("  ok  api      GET / with Accept: application/json -> 503 application/json, "
+                        "maintenance JSON, Retry-After 300")
+    assert lines[3] == ("  ok  browser  GET / as a browser navigation -> 503 text/html; charset=utf-8, "
+                        "with the api-maintenance marker (responseCode 503)")
+    assert lines[4] == "  ok  cors     OPTIONS / as a CORS preflight -> 204, Access-Control-Allow-Origin *"
+    assert lines[5] == "4/4 checks passed: ready to switch to maintenance (exit 0)"
+    # Every request went to the given address as the domain: SNI and Host.
+    assert set(distribution.sni) == {DOMAIN}
+    assert [(r["method"], r["headers"]["Host"]) for r in distribution.requests] == [
+        ("GET", DOMAIN), ("GET", DOMAIN), ("OPTIONS", DOMAIN)]
+    navigation = distribution.requests[1]["headers"]
+    assert (navigation["Sec-Fetch-Mode"], navigation["Sec-Fetch-Dest"]) == ("navigate", "document")
+    assert navigation["Accept"].startswith("text/html,")
+
+
+def test_page_with_another_status_than_the_stacks_response_code_fails(maintenance_stack, serve, cacert):
+    distribution = serve(edge_contract(page_status=200))
+    result = preflight(maintenance_stack, "--to", "maintenance", "--connect", distribution.endpoint, "--cacert", cacert)
+    assert result.returncode == 1
+    assert "  NOT browser  GET / as a browser navigation -> 200 text/html" in result.stdout
+    assert result.stdout.splitlines()[-1] == "3/4 checks passed: do not switch to maintenance yet (exit 1)"
+
+
+def test_live_api_passes_before_maintenance_is_turned_off(tmp_path, serve, cacert):
+    api = serve(live_api())
+    result = preflight(stack_file(tmp_path, True), "--to", "live", "--connect", api.endpoint, "--cacert", cacert,
+                       "--path", "/health")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "  ok  api  GET /health with Accept: application/json -> 200 application/json" in result.stdout
+    assert result.stdout.splitlines()[-1] == "2/2 checks passed: ready to switch to live (exit 0)"
+    assert [(r["path"], r["headers"]["Host"], r["headers"]["Accept"]) for r in api.requests] == [
+        ("/health", DOMAIN, "application/json")]
+
+
+def test_live_api_answering_500_is_not_ready(tmp_path, serve, cacert):
+    api = serve(live_api(500))
+    result = preflight(stack_file(tmp_path, True), "--to", "live", "--connect", api.endpoint, "--cacert", cacert,
+                       "--json")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["ready"] is False and document["exit"] == 1 and document["to"] == "live"
+    assert [(c["name"], c["ok"]) for c in document["checks"]] == [("tls", True), ("api", False)]
+    assert document["checks"][1]["detail"] == "GET / with Accept: application/json -> 500 text/plain"
+
+
+def test_live_check_refuses_the_maintenance_answer(tmp_path, serve, cacert):
+    distribution = serve(edge_contract())
+    result = preflight(stack_file(tmp_path, True), "--to", "live", "--connect", distribution.endpoint,
+                       "--cacert", cacert)
+    assert result.returncode == 1
+    assert "  NOT api  GET / with Accept: application/json -> 503 application/json, the maintenance answer" \
+        in result.stdout
+
+
+def test_certificate_for_another_name_fails_saying_certificate(maintenance_stack, serve, cacert):
+    other = serve(edge_contract(), name="other.example.com")
+    result = preflight(maintenance_stack, "--to", "maintenance", "--connect", other.endpoint, "--cacert", cacert)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith(f"  NOT tls  certificate not valid for {DOMAIN}: Hostname mismatch")
+    assert lines[-1] == "0/1 checks passed: do not switch to maintenance yet (exit 1)"
+    assert other.requests == []
+
+
+def test_certificate_from_an_untrusted_ca_fails_against_the_system_store(maintenance_stack, serve):
+    distribution = serve(edge_contract())
+    result = preflight(maintenance_stack, "--to", "maintenance", "--connect", distribution.endpoint)
+    assert result.returncode == 1
+    assert f"  NOT tls  certificate not valid for {DOMAIN}: unable to get local issuer certificate" in result.stdout
+
+
+def test_closed_port_is_could_not_connect(maintenance_stack, cacert):
+    port = closed_port()
+    result = preflight(maintenance_stack, "--to", "maintenance", "--connect", port, "--cacert", cacert)
+    assert result.returncode == 3
+    assert f"  NOT connect  could not connect to {port}: connection refused" in result.stdout
+    assert result.stdout.splitlines()[-1] == "0/1 checks passed: could not connect: do not switch (exit 3)"
+
+
+def test_a_server_that_never_answers_is_could_not_connect(maintenance_stack, cacert):
+    stalled = StalledServer()
+    try:
+        result = preflight(maintenance_stack, "--to", "maintenance", "--connect", stalled.endpoint, "--cacert", cacert,
+                           "--timeout", "0.5")
+    finally:
+        stalled.close()
+    assert result.returncode == 3
+    assert f"could not connect to {stalled.endpoint}: no answer within 0.5s" in result.stdout
+
+
+def test_without_connect_or_stack_outputs_exit_2_naming_connect(maintenance_stack):
+    result = preflight(maintenance_stack, "--to", "maintenance")
+    assert result.returncode == 2
+    assert "no target to check for --to maintenance (the Pulumi CLI is not installed): " \
+           "give it with --connect HOST[:PORT]" in result.stderr
+
+
+def test_the_target_is_the_stack_outputs_distribution(maintenance_stack, monkeypatch):
+    outputs = {"distributionDomain": "d111111abcdef8.cloudfront.net", "mode": "live"}
+    monkeypatch.setenv("PATH", fake_pulumi(maintenance_stack, f"echo '{json.dumps(outputs)}'"))
+    args = argparse.Namespace(connect=None, to="maintenance", stack="window", cwd=str(maintenance_stack))
+    target = preflight_command.find_target(args, load_from_stack_file(maintenance_stack, "window"))
+    assert (target.host, target.port, target.source) == (
+        "d111111abcdef8.cloudfront.net", 443, "stack output distributionDomain")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (("--to", "maintenance", "--connect", "a..b"), "'a..b' is not a host name"),
+    (("--to", "maintenance", "--connect", "127.0.0.1:0"), "the port must be from 1 to 65535"),
+    (("--to", "sideways",), "invalid choice: 'sideways'"),
+    (("--to", "live", "--path", "health"), "'health' is not a URL path"),
+    (("--to", "live", "--connect", "127.0.0.1", "--cacert", "/nonexistent/ca.pem"), "--cacert /nonexistent/ca.pem"),
+    (("--to", "live", "--bogus"), "unrecognized arguments: --bogus"),
+])
+def test_usage_errors_exit_2(maintenance_stack, arguments, message):
+    result = preflight(maintenance_stack, *arguments)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "usage: python -m maintenance preflight" in result.stderr or message.startswith("--cacert")
+
+
+def test_help_lists_the_exit_codes(maintenance_stack):
+    result = preflight(maintenance_stack, "--help")
+    assert result.returncode == 0
+    assert "exit codes:" in result.stdout and '"certificate"' in result.stdout and "130" in result.stdout
+
+
+
+def test_the_browser_check_sends_what_chromium_sends_on_a_navigation(serve):
+    chromium = require_program("chromium")
+    from playwright.sync_api import sync_playwright
+
+    distribution = serve(edge_contract())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            # The certificate is for the domain, not for 127.0.0.1: this test is about headers, not TLS.
+            tab = browser.new_context(ignore_https_errors=True).new_page()
+            status = tab.goto(f"https://{distribution.endpoint}/").status
+        finally:
+            browser.close()
+    sent = distribution.requests[0]["headers"]
+    assert status == 503  # the fake distribution took Chromium's navigation for one
+    ours = preflight_command.BROWSER_NAVIGATION_HEADERS
+    assert (sent["Sec-Fetch-Mode"], sent["Sec-Fetch-Dest"]) == (ours["Sec-Fetch-Mode"], ours["Sec-Fetch-Dest"])
+    assert sent["Accept"].split(",")[:3] == ours["Accept"].split(",")[:3] == [
+        "text/html", "application/xhtml+xml", "application/xml;q=0.9"]
