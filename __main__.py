@@ -22,7 +22,7 @@ zone_id = lookups.zone_id(settings)
 site = MaintenanceSite(
     "maintenance-site",
     settings,
-    site_dir=Path(__file__).parent / "site",
+    page_template=Path(__file__).parent / "site" / "index.html",
     certificate_arn=certificate_arn,
 )
 switch = DnsSwitch(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from .edge import ALLOWED_METHODS, EVENT_TYPES, render_function_code
+from .edge import ALLOWED_METHODS, EVENT_TYPES, PAGE_URI, render_function_code
 from .page import render_page
 from .settings import Settings
 
@@ -17,7 +16,7 @@ from .settings import Settings
 # string, header or cookie in the cache key but the normalized Accept-Encoding): CloudFront
 # caches the bucket's 200 for the object's max-age ("Use managed cache policies";
 # "Manage how long content stays in the cache (expiration)"), so a page view costs no S3
-# request while the page is cached, and a changed page reaches readers within that max-age.
+# request while the page is cached (tests/test_cache.py models it, and the bound a change takes).
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 OBJECT_CACHE_CONTROL = "public, max-age=60"
 ORIGIN_ID = "maintenance-bucket"
@@ -32,22 +31,14 @@ DISTRIBUTION_COMMENT_LIMIT = 128
 ACCESS_CONTROL_DESCRIPTION_LIMIT = 256
 
 
-def site_files(site_dir: Path, settings: Settings) -> dict[str, tuple[str | Path, str]]:
-    """Every file under site_dir as key -> (body, content type).
+def page_object(template: Path, settings: Settings) -> tuple[str, str]:
+    """The page's bucket key and body: the template rendered from settings.
 
-    An HTML file is rendered from settings and uploaded as text; any other file (a logo, a
-    favicon) is uploaded byte for byte from its path.
+    The page is the site's only object: its Content-Security-Policy lets it load nothing (it
+    carries its own style and script), and the edge function sends every browser to PAGE_URI and
+    answers everything else itself, so any other object could never be served.
     """
-    files: dict[str, tuple[str | Path, str]] = {}
-    for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
-        key = path.relative_to(site_dir).as_posix()
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if content_type == "text/html":
-            page = render_page(path.read_text(encoding="utf-8"), settings.message, settings.until, settings.contact)
-            files[key] = (page, "text/html; charset=utf-8")
-        else:
-            files[key] = (path, content_type)
-    return files
+    return PAGE_URI.lstrip("/"), render_page(template.read_text(encoding="utf-8"), settings.message, settings.until, settings.contact)
 
 
 def fit(text: str, limit: int) -> str:
@@ -95,13 +86,13 @@ def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
 
 
 class MaintenanceSite(pulumi.ComponentResource):
-    """Bucket, page objects, edge function and CloudFront distribution for one stack."""
+    """Bucket, page object, edge function and CloudFront distribution for one stack."""
 
     def __init__(
         self,
         name: str,
         settings: Settings,
-        site_dir: Path,
+        page_template: Path,
         certificate_arn: str,
         opts: pulumi.ResourceOptions | None = None,
     ):
@@ -130,21 +121,19 @@ class MaintenanceSite(pulumi.ComponentResource):
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child,
         )
-        for key, (body, content_type) in site_files(site_dir, settings).items():
-            # BucketObjectv2 sends no ACL (the old BucketObject defaults to `private`), which an
-            # owner-enforced bucket requires: S3 User Guide, "Controlling ownership of objects and
-            # disabling ACLs for your bucket". A file asset is compared by its hash alone, so a
-            # clone in another folder changes nothing (pulumi/pulumi resource/asset Asset.Equals).
-            aws.s3.BucketObjectv2(
-                f"page-{key}",
-                bucket=self.bucket.id,
-                key=key,
-                content=body if isinstance(body, str) else None,
-                source=pulumi.FileAsset(str(body)) if isinstance(body, Path) else None,
-                content_type=content_type,
-                cache_control=OBJECT_CACHE_CONTROL,
-                opts=child,
-            )
+        key, page = page_object(page_template, settings)
+        # BucketObjectv2 sends no ACL (the old BucketObject defaults to `private`), which an
+        # owner-enforced bucket requires: S3 User Guide, "Controlling ownership of objects and
+        # disabling ACLs for your bucket".
+        aws.s3.BucketObjectv2(
+            f"page-{key}",
+            bucket=self.bucket.id,
+            key=key,
+            content=page,
+            content_type="text/html; charset=utf-8",
+            cache_control=OBJECT_CACHE_CONTROL,
+            opts=child,
+        )
 
         access_control = aws.cloudfront.OriginAccessControl(
             "origin-access-control",
@@ -185,10 +174,11 @@ class MaintenanceSite(pulumi.ComponentResource):
                 "cache_policy_id": CACHING_OPTIMIZED_POLICY_ID,
                 "compress": True,
                 # One function for both viewer events: one rendered code, one set of constants.
-                # The same function may serve several triggers of a cache behavior ("CloudFront
-                # events that can trigger a Lambda@Edge function", which "Associating functions
-                # with distributions" names for event types); the code tells them apart by
-                # event.context.eventType.
+                # The API allows one association per event type (API Reference, FunctionAssociation;
+                # "Restrictions on all edge functions") and names no rule against one function in
+                # two; the event says which it is in context.eventType ("CloudFront Functions event
+                # structure"). No page states outright that CloudFront accepts it: the first
+                # `pulumi up` proves it.
                 "function_associations": [
                     {"event_type": event_type, "function_arn": self.function.arn} for event_type in EVENT_TYPES
                 ],

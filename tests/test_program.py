@@ -1,19 +1,15 @@
 """The real __main__.py on Pulumi's mock runtime: resources, lookups, outputs, bad input."""
 
 import json
-import mimetypes
-import shutil
-from pathlib import Path
 
 import pulumi
 import pytest
 from parliament import analyze_policy_string
 
 from iam_policy import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
-from maintenance.edge import render_function_code
-from maintenance.settings import DEFAULT_MESSAGE, load_from_pulumi
-from maintenance.site import MaintenanceSite
-from mock_aws import ACCOUNT, REGION, STACKS, FakeAccount, MockProgram, balancer_dns_name, hosted_zone_id, run_program, PROJECT_DIR
+from maintenance.edge import PAGE_URI, render_function_code
+from maintenance.settings import DEFAULT_MESSAGE
+from mock_aws import ACCOUNT, REGION, STACKS, FakeAccount, MockProgram, balancer_dns_name, hosted_zone_id, run_program
 
 BUCKET = "aws:s3/bucket:Bucket"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -129,37 +125,15 @@ def test_a_stack_in_another_region_still_takes_its_certificate_from_us_east_1():
     assert run.outputs["liveTarget"] == balancer_dns_name("elb-production-boss", "eu-west-1")
 
 
-def test_every_site_file_is_uploaded_with_its_content_type_and_short_cache():
+def test_the_page_is_the_one_object_at_the_key_browsers_are_sent_to():
     run = run_program("production")
-    objects = {o["inputs"]["key"]: o["inputs"] for o in run.of_type(OBJECT)}
-    files = sorted(p.relative_to(PROJECT_DIR / "site").as_posix() for p in (PROJECT_DIR / "site").rglob("*") if p.is_file())
-    assert sorted(objects) == files and "index.html" in files
-    for key, inputs in objects.items():
-        assert inputs["contentType"].split(";")[0] == mimetypes.guess_type(key)[0]
-        assert inputs["cacheControl"] == "public, max-age=60"
-        assert inputs["bucket"] == "maintenance-prod-boss"
-    assert '<meta name="api-maintenance" content="on">' in objects["index.html"]["content"]
-    assert "acl" not in objects["index.html"]
-
-
-def test_a_binary_file_in_site_is_uploaded_byte_for_byte(tmp_path):
-    site_dir = tmp_path / "site"
-    (site_dir / "img").mkdir(parents=True)
-    shutil.copy(PROJECT_DIR / "site" / "index.html", site_dir)
-    png = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")  # not UTF-8
-    (site_dir / "img" / "logo.png").write_bytes(png)
-
-    def program():
-        MaintenanceSite("maintenance-site", load_from_pulumi(), site_dir=site_dir, certificate_arn="arn")
-
-    run = MockProgram("production").run(program)
-    objects = {o["inputs"]["key"]: o["inputs"] for o in run.of_type(OBJECT)}
-    assert sorted(objects) == ["img/logo.png", "index.html"]
-    logo = objects["img/logo.png"]
-    assert "content" not in logo and logo["contentType"] == "image/png"
-    assert isinstance(logo["source"], pulumi.FileAsset)
-    assert Path(logo["source"].path).read_bytes() == png
-    assert objects["index.html"]["contentType"] == "text/html; charset=utf-8" and "source" not in objects["index.html"]
+    [page] = [o["inputs"] for o in run.of_type(OBJECT)]
+    assert "/" + page["key"] == PAGE_URI
+    assert page["contentType"] == "text/html; charset=utf-8"
+    assert page["cacheControl"] == "public, max-age=60"
+    assert page["bucket"] == "maintenance-prod-boss"
+    assert '<meta name="api-maintenance" content="on">' in page["content"]
+    assert "acl" not in page
 
 
 OTHER_DISTRIBUTION = f"arn:aws:cloudfront::{ACCOUNT}:distribution/EOTHERDISTRIB1"
