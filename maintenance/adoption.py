@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Optional, TextIO
 
-from .settings import PROJECT, SettingsError, load_from_stack_file
+from .settings import PROJECT, SWITCH_KEYS, SettingsError, load_from_stack_file, read_stack_config
 
 SITE_COMPONENT = {"type": f"{PROJECT}:index:MaintenanceSite", "name": "maintenance-site", "component": True}
 BUCKET = {"type": "aws:s3/bucket:Bucket", "name": "bucket"}
@@ -47,18 +47,35 @@ def plan_import(stack: str, cwd: Path, distribution_id: str, bucket: Optional[st
             f"--distribution-id {distribution_id!r} is not a CloudFront distribution id such as E2QWRUHAPOMQZL "
             "(CloudFront console: the ID column of the distribution that has the alias)"
         ])
-    settings = load_from_stack_file(cwd, stack)
+    # A secret bucketName would otherwise be left out, and the bucket taken for auto-named.
+    settings = load_from_stack_file(cwd, stack, needs=SWITCH_KEYS + ("bucketName",))
     notes = []
     if bucket and bucket != settings.bucket_name:
+        owners = _stacks_naming_bucket(cwd, bucket)
+        fix = (
+            f"stack {owners[0]} already names it, and two stacks must not share one bucket (each would "
+            f"overwrite the other's policy): give this stack its own, or none"
+            if owners else f"pulumi config set bucketName {bucket} -s {stack}, then run this again"
+        )
         raise SettingsError([
             f"the stack {stack} does not name the bucket {bucket!r} (bucketName is "
             f"{settings.bucket_name or 'unset, so Pulumi creates a new bucket'}): an import under another name would "
-            f"be replaced. Fix: pulumi config set bucketName {bucket} -s {stack}, then run this again"
+            f"be replaced. Fix: {fix}"
         ])
     bucket = bucket or settings.bucket_name
     if bucket is None:
         notes.append(f"stack {stack} sets no bucketName: Pulumi creates a new bucket, so only the distribution is imported")
     return import_document(distribution_id, bucket), notes
+
+
+def _stacks_naming_bucket(cwd: Path, bucket: str) -> list[str]:
+    """The stacks whose stack file in cwd sets bucketName to bucket."""
+    key = f"{PROJECT}:bucketName"
+    return [
+        path.name[len("Pulumi."):-len(".yaml")]
+        for path in sorted(cwd.glob("Pulumi.*.yaml"))
+        if read_stack_config(path).get(key) == bucket
+    ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

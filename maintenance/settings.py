@@ -24,7 +24,8 @@ PROJECT = "api-maintenance"
 DEFAULT_MESSAGE = "The API is down for scheduled maintenance. Please try again later."
 MESSAGE_MAX_LENGTH = 500
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
-# The status codes CloudFront accepts for a custom error response.
+# The page's status codes: those CloudFront allows on its own error pages (custom error responses),
+# all of which mean something for a page that stands in for the API; 503 is RFC 9110's for a window.
 CLOUDFRONT_RESPONSE_CODES = (200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504)
 MAX_TTL = 86400
 CERTIFICATE_REGION = "us-east-1"
@@ -381,7 +382,18 @@ def read_stack_config(path: Path) -> dict[str, object]:
                 f"config key {shown!r} (line {key.start_mark.line + 1}) is not NAMESPACE:NAME text, which "
                 f"Pulumi requires. Fix: write it as {PROJECT}:KEY, e.g. {PROJECT}:maintenance"
             )
-        config[key.value] = _config_value(value)
+        if key.value in config:
+            raise problem(
+                f"config key {key.value!r} is set twice (the second time on line {key.start_mark.line + 1}), so "
+                "which value applies is unclear. Fix: delete one of the two lines"
+            )
+        try:
+            config[key.value] = _config_value(value)
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
+            raise problem(
+                f"the value of {key.value} (line {value.start_mark.line + 1}) cannot be read: {error}. "
+                "Fix: write it as plain text, a list or a mapping"
+            ) from None
     return config
 
 
@@ -430,7 +442,7 @@ def load_from_stack_file(project_dir: Path, stack: str, needs: tuple[str, ...] =
         elif key in needs:
             problems.append(
                 f"{full_key} in {path.name} is a secret, which only Pulumi can decrypt, and it is needed "
-                f"here in clear text (it is not secret: it is in public DNS). "
+                f"here in clear text (it names a resource; it is no secret). "
                 f"Fix: pulumi config set {key} VALUE -s {stack} (without --secret)"
             )
     if problems:

@@ -66,6 +66,8 @@ def test_an_auto_named_bucket_is_not_imported_and_the_operator_is_told():
      "the stack integration does not name the bucket 'maintenance-int-boss' (bucketName is unset, so Pulumi creates "
      "a new bucket): an import under another name would be replaced. Fix: pulumi config set bucketName "
      "maintenance-int-boss -s integration"),
+    (("integration", "--distribution-id", DISTRIBUTION_ID, "--bucket", "maintenance-prod-boss"),
+     "Fix: stack production already names it, and two stacks must not share one bucket"),
     (("production", "--distribution-id", "d111111abcdef8.cloudfront.net"), "is not a CloudFront distribution id"),
     (("staging", "--distribution-id", DISTRIBUTION_ID), "no stack file Pulumi.staging.yaml"),
 ])
@@ -74,3 +76,13 @@ def test_bad_input_exits_2_with_the_fix(arguments, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_a_secret_bucket_name_is_an_error_not_a_new_bucket(tmp_path):
+    stack_file = (ROOT / "Pulumi.production.yaml").read_text()
+    secret = "api-maintenance:bucketName:\n    secure: v1:AAAA"
+    (tmp_path / "Pulumi.production.yaml").write_text(stack_file.replace("api-maintenance:bucketName: maintenance-prod-boss", secret))
+    result = import_file("production", "--distribution-id", DISTRIBUTION_ID, "--cwd", str(tmp_path))
+    assert result.returncode == 2
+    assert "api-maintenance:bucketName in Pulumi.production.yaml is a secret" in result.stderr
+    assert result.stdout == ""

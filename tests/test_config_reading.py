@@ -154,6 +154,13 @@ def test_a_secret_status_needs_is_a_clear_error(tmp_path, key):
     (b"config:\n  api-maintenance:message: caf\xe9\n", "Pulumi.dev.yaml: line 2 is not UTF-8 text (byte 0xe9); Pulumi "
                                                       "reads stack files as UTF-8. Fix: save the file as UTF-8"),
     (b"config: [unclosed\n", "Pulumi.dev.yaml: is not valid YAML"),
+    (b"config:\n  aws:defaultTags: {tags: {since: 2026-13-01}}\n", "Pulumi.dev.yaml: the value of aws:defaultTags "
+                                                                  "(line 2) cannot be read: month must be in 1..12"),
+    (b"config:\n  aws:tags: !custom {a: 1}\n", "Pulumi.dev.yaml: the value of aws:tags (line 2) cannot be read"),
+    (b"config:\n  aws:tags: &loop [*loop]\n", "Pulumi.dev.yaml: the value of aws:tags (line 2) cannot be read"),
+    (b"config:\n  api-maintenance:maintenance: 'true'\n  api-maintenance:domain: api.theboss.io\n"
+     b"  api-maintenance:maintenance: 'false'\n",
+     "Pulumi.dev.yaml: config key 'api-maintenance:maintenance' is set twice (the second time on line 4)"),
 ])
 def test_a_malformed_stack_file_exits_2_naming_problem_and_fix(tmp_path, content, message):
     (tmp_path / "Pulumi.dev.yaml").write_bytes(content)
