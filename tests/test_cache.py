@@ -131,12 +131,18 @@ def test_each_compression_a_viewer_takes_is_one_cached_copy():
     assert cache.origin_requests == 3
 
 
+# An edge location and the regional edge cache behind it each keep a copy up to its TTL (CloudFront API
+# Reference, OriginShield: without it requests reach the origin "from multiple edge locations or regional
+# edge caches"); whether an edge counts the age its regional cache already spent is not documented.
+CACHE_LAYERS = 2
+
+
 def test_the_readme_states_how_soon_a_new_page_reaches_readers():
     _, objects, policy = declared()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     stated = re.search(r"reaches\s+readers\s+within\s+(\d+)\s+s\s+after\s+`pulumi\s+up`\s+finishes", readme)
     assert stated, "README must state the bound"
-    assert edge_ttl(objects["index.html"], policy) == int(stated.group(1))
+    assert CACHE_LAYERS * edge_ttl(objects["index.html"], policy) == int(stated.group(1))
 
 
 def test_edge_ttl_follows_the_documented_table():
