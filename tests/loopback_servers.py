@@ -180,8 +180,17 @@ class StalledServer:
         self.socket.listen(8)
         self.endpoint = f"127.0.0.1:{self.socket.getsockname()[1]}"
         self.url = f"http://{self.endpoint}/"
+        self.clients: list[socket.socket] = []
+
+    def wait_for_client(self, timeout: float = 30) -> None:
+        """Return once a client has connected; it stays connected, waiting for an answer."""
+        self.socket.settimeout(timeout)
+        client, _ = self.socket.accept()
+        self.clients.append(client)
 
     def close(self):
+        for client in self.clients:
+            client.close()
         self.socket.close()
 
 

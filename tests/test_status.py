@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -251,6 +252,23 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         (("--url", "notaurl"), None, "argument --url: 'notaurl' is not an http:// or https:// URL"),
         (("--url", ""), None, "argument --url: '' is not an http:// or https:// URL"),
         (("--url", "ftp://api.theboss.io/"), None, "is not an http:// or https:// URL"),
+        (("--url", "http://a..b/"), None, "argument --url: 'http://a..b/' is not a host name"),
+        (("--url", f"https://{'x' * 64}.theboss.io/"), None, "is not a host name: encoding with 'idna' codec failed"),
+        (("--url", "https://api.theboss.io:99999/"), None, "the port must be from 1 to 65535"),
+        (("--url", "https://api.theboss.io:0/"), None, "the port must be from 1 to 65535"),
+        (("--url", "https://xn--/"), None, "'https://xn--/' is not a URL: Malformed A-label"),
+        (("--url", "https://a b/"), None, "'https://a b/' is not a host name"),
+        (("--query-timeout", "1e300"), None, "argument --query-timeout: '1e300': must be at most 86400 seconds"),
+        (("--wait", "--interval", "inf"), None, "argument --interval: 'inf': must be at most 86400 seconds"),
+        (("--wait", "--timeout", "1e309"), None, "argument --timeout: '1e309': must be at most 86400 seconds"),
+        (("--timeout", "nan"), None, "argument --timeout: 'nan': must be more than 0 seconds"),
+        (("--resolver", "[::1"), None, "'[::1' is not [IPV6] or [IPV6]:PORT"),
+        (("--resolver", "[::1]x"), None, "'[::1]x' is not [IPV6] or [IPV6]:PORT"),
+        (("--resolver", "[ns1.theboss.io]:53"), None, "is not [IPV6] or [IPV6]:PORT"),
+        (("--resolver", "ns1.theboss.io:+53"), None, "the port must be a number"),
+        (("--resolver", "ns1.theboss.io: 53"), None, "the port must be a number"),
+        (("--resolver", "ns1.theboss.io:\u0665\u0663"), None, "the port must be a number"),
+        (("--resolver", "a b"), None, "'a b' is not a host name"),
         (("--wiat",), None, "usage: python -m maintenance status [-h]"),
         (("--wiat",), None, "python -m maintenance status: error: unrecognized arguments: --wiat"),
     ],
@@ -287,6 +305,27 @@ def test_help_lists_the_exit_codes(tmp_path):
     codes = result.stdout[result.stdout.index("exit codes:"):]
     for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
         assert f"\n  {code}" in codes
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"nameserver notanip\n", "nameserver notanip is not a dns.nameserver.Nameserver instance"),
+    (b"# r\xe9solveurs\nnameserver 192.0.2.53\n", "'utf-8' codec can't decode byte 0xe9"),
+])
+def test_a_malformed_resolv_conf_exits_2_naming_the_file_and_the_option(tmp_path, monkeypatch, capsys, content, problem):
+    malformed = tmp_path / "resolv.conf"
+    malformed.write_bytes(content)
+    monkeypatch.setattr(status, "RESOLV_CONF", str(malformed))
+    code = main(["status", "window", "--cwd", str(stack_file(tmp_path, False))])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: cannot read the resolvers in {malformed} (")
+    assert problem in err and err.endswith("): give one with --resolver HOST[:PORT]\n")
+
+
+def test_a_url_the_idna_codec_refuses_is_a_failed_answer_not_a_traceback():
+    answer = status.probe_http("http://a..b/", 1.0)
+    assert (answer.state, answer.error) == ("failed", "UnicodeError: encoding with 'idna' codec failed "
+                                                      "(UnicodeError: label empty or too long)")
 
 
 def test_no_resolver_configured_exits_2_naming_the_option(tmp_path, monkeypatch, capsys):
@@ -392,3 +431,30 @@ def test_an_http_server_that_never_answers_is_failed_exit_3(tmp_path, dnsmasq):
     assert "Traceback" not in result.stderr
     http = json.loads(result.stdout)["answers"][-1]
     assert (http["role"], http["state"], http["error"]) == ("http", "failed", "ReadTimeout: timed out")
+
+
+@pytest.mark.parametrize("command", ["status", "preflight"])
+def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
+    silent, stalled = SilentServer(), StalledServer()
+    if command == "status":
+        arguments = ["--resolver", silent.endpoint, "--url", stalled.url, "--query-timeout", "8"]
+    else:
+        arguments = ["--to", "live", "--connect", stalled.endpoint, "--timeout", "8"]
+    running = subprocess.Popen(
+        [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(stack_file(tmp_path, False)), *arguments],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        stalled.wait_for_client()  # the command is now waiting for its answers
+        time.sleep(0.3)
+        interrupted = time.monotonic()
+        running.send_signal(signal.SIGINT)
+        out, err = running.communicate(timeout=30)
+        took = time.monotonic() - interrupted
+    finally:
+        running.kill()
+        silent.close()
+        stalled.close()
+    assert running.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert took < 1.0, f"exited {took:.1f}s after Ctrl-C"
