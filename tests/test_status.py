@@ -278,7 +278,13 @@ def test_usage_and_config_errors_exit_2(tmp_path, arguments, stack_yaml, message
         stack_file(tmp_path, False)
     else:
         (tmp_path / "Pulumi.window.yaml").write_text(stack_yaml)
-    result = run_status(tmp_path, *arguments)
+    # Should an error be missed, the command asks a silent loopback port, never the machine's resolver.
+    silent = SilentServer()
+    try:
+        result = run_status(tmp_path, "--nameserver", silent.endpoint, "--resolver", silent.endpoint,
+                            "--query-timeout", "1", *arguments)
+    finally:
+        silent.close()
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
