@@ -88,7 +88,8 @@ class SilentServer:
         self.address = fresh_address()
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind((self.address, 0))
-        self.endpoint = f"{self.address}:{self.socket.getsockname()[1]}"
+        self.port = self.socket.getsockname()[1]
+        self.endpoint = f"{self.address}:{self.port}"
 
     def close(self):
         self.socket.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
-from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, fresh_address
+from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, closed_port, fresh_address
 from maintenance import status
 from maintenance.__main__ import main
 from maintenance.stack_outputs import read_stack_outputs
@@ -191,7 +191,7 @@ def test_http_check_recognises_the_page_marker(tmp_path, dnsmasq, api):
 
 def test_http_connection_error_exits_3(tmp_path, dnsmasq):
     server = dnsmasq({DOMAIN: LIVE_TARGET})
-    result = run_status(stack_file(tmp_path, False), *both_roles(server), "--url", "http://127.0.0.1:9/")
+    result = run_status(stack_file(tmp_path, False), *both_roles(server), "--url", f"http://{closed_port()}/")
     assert result.returncode == 3
     assert "ConnectError" in result.stdout and "Traceback" not in result.stderr
 
@@ -220,6 +220,7 @@ def test_load_balancer_stack_counts_any_elb_name_as_live(tmp_path, dnsmasq):
 
 def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
     address = fresh_address()
+    # Port 53: the name servers found from NS records are asked there (a record names no port).
     server = Dnsmasq(address=address, port=53).serve(
         {DOMAIN: DISTRIBUTION},
         extra=(f"--auth-server=ns1.theboss.io,{address}", "--auth-zone=theboss.io",
@@ -338,7 +339,7 @@ def test_no_resolver_configured_exits_2_naming_the_option(tmp_path, monkeypatch,
     empty = tmp_path / "resolv.conf"
     empty.write_text("# no nameserver lines\n")
     monkeypatch.setattr(status, "RESOLV_CONF", str(empty))
-    code = main(["status", "window", "--cwd", str(stack_file(tmp_path, False)), "--nameserver", "127.0.0.1:9"])
+    code = main(["status", "window", "--cwd", str(stack_file(tmp_path, False)), "--nameserver", closed_port()])
     assert code == 2
     assert capsys.readouterr().err == (f"error: this machine has no DNS resolver configured ({empty} lists none): "
                                        "give one with --resolver HOST[:PORT]\n")
@@ -354,7 +355,7 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
                 if name.partition(".")[0] == {package!r}:
                     raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         sys.meta_path.insert(0, Missing())
-        sys.argv = ["maintenance", "status", "window", "--resolver", "127.0.0.1:9"]
+        sys.argv = ["maintenance", "status", "window", "--resolver", {closed_port()!r}]
         runpy.run_module("maintenance", run_name="__main__")
     """)
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60,
@@ -368,6 +369,7 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
 
 def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):
     address = fresh_address()
+    # Port 53: the name servers found from NS records are asked there (a record names no port).
     server = Dnsmasq(address=address, port=53).serve(
         {DOMAIN: DISTRIBUTION},
         extra=(f"--auth-server=ns1.theboss.io,{address}", "--auth-zone=theboss.io",
@@ -375,6 +377,14 @@ def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):
     )
     dead = SilentServer()
     try:
+        # The NS and A lookups take the first answer: the dead resolver, asked first, costs nothing.
+        dead_first = [status.Server("resolver", dead.endpoint, dead.address, dead.port),
+                      status.Server("resolver", f"{address}:53", address, 53)]
+        started = time.monotonic()
+        found = status.authoritative_servers("theboss.io", dead_first, timeout=2)
+        took = time.monotonic() - started
+        assert found == [status.Server("authoritative", f"ns1.theboss.io {address}", address, 53)]
+        assert took < 0.5, f"finding the name servers took {took:.1f}s"
         started = time.monotonic()
         result = run_status(stack_file(tmp_path, True), "--resolver", dead.endpoint, "--resolver", f"{address}:53",
                             "--query-timeout", "2", "--json")
@@ -417,7 +427,7 @@ def _running(pid: int) -> bool:
 def test_a_stack_file_mode_not_deployed_yet_says_run_pulumi_up(tmp_path, file_mode, deployed):
     path = fake_pulumi(tmp_path, f"echo '{json.dumps({'mode': deployed, 'distributionDomain': DISTRIBUTION})}'")
     started = time.monotonic()
-    result = run_status(stack_file(tmp_path, file_mode), "--resolver", "127.0.0.1:9", "--wait", "--timeout", "5",
+    result = run_status(stack_file(tmp_path, file_mode), "--resolver", closed_port(), "--wait", "--timeout", "5",
                         path=path)
     assert time.monotonic() - started < 10
     assert result.returncode == 2
