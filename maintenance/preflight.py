@@ -278,7 +278,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connect", type=endpoint(443), metavar="HOST[:PORT]",
                         help="where to connect (default port 443); default: the stack output distributionDomain "
                              "for maintenance, liveTarget (stack file or outputs) for live")
-    parser.add_argument("--path", type=url_path, default="/", help="path to request (default /), e.g. /health")
+    parser.add_argument("--path", type=url_path, default="/",
+                        help="path to request (default /): a path your API answers, e.g. /health")
     parser.add_argument("--cacert", metavar="FILE", help="trust the CA certificates in FILE (PEM) instead of the system's")
     parser.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="S",
                         help="seconds to wait for each answer (default 10)")

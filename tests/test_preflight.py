@@ -271,6 +271,13 @@ def test_usage_errors_exit_2(maintenance_stack, arguments, message):
     assert "usage: python -m maintenance preflight" in result.stderr or message.startswith("--cacert")
 
 
+def test_a_malformed_stack_file_exits_2_naming_the_problem(tmp_path):
+    (tmp_path / "Pulumi.window.yaml").write_text("config: [unclosed\n")
+    result = preflight(tmp_path, "--to", "maintenance")
+    assert result.returncode == 2
+    assert "Pulumi.window.yaml: is not valid YAML" in result.stderr
+
+
 def test_help_lists_the_exit_codes(maintenance_stack):
     result = preflight(maintenance_stack, "--help")
     assert result.returncode == 0
