@@ -72,9 +72,10 @@ def main(argv=None) -> int:
 def _exit(code: int) -> None:
     if code != EXIT_INTERRUPTED:
         sys.exit(code)
-    # Interrupted: leave now. A normal exit would join the lookup threads still waiting for
-    # an answer (concurrent.futures joins its workers at interpreter exit), up to a query
-    # timeout later; the Pulumi CLI, if one was running, has been ended already.
+    # Interrupted: leave now. A normal exit would wait up to a query timeout for the lookups
+    # in flight: "All threads enqueued to ThreadPoolExecutor will be joined before the
+    # interpreter can exit" (Python docs, concurrent.futures, ThreadPoolExecutor). The Pulumi
+    # CLI, if one was running, has been ended already (stack_outputs.py).
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

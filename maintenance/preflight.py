@@ -186,9 +186,12 @@ def navigation_check(response: httpx.Response, path: str, response_code: int) ->
 def cors_check(response: httpx.Response, path: str) -> Check:
     """The preflight answer lets the app's origin send a credentialed POST.
 
-    A credentialed request passes the CORS check only with its own origin echoed, never "*",
-    and Access-Control-Allow-Credentials: true (MDN, "Reason: Credential is not supported if
-    the CORS header 'Access-Control-Allow-Origin' is '*'"; "Access-Control-Allow-Credentials").
+    A credentialed request passes the CORS check only with its own origin echoed, never "*"
+    (MDN, "Reason: Credential is not supported if the CORS header 'Access-Control-Allow-Origin'
+    is '*'", developer.mozilla.org/docs/Web/HTTP/CORS/Errors/CORSNotSupportingCredentials), and
+    after a preflight only if its answer sets Access-Control-Allow-Credentials: true, "otherwise,
+    the browser reports a network error" (MDN, developer.mozilla.org/en-US/docs/Web/HTTP/Headers/
+    Access-Control-Allow-Credentials).
     """
     headers = response.headers
     origin, method = CORS_PREFLIGHT_HEADERS["Origin"], CORS_PREFLIGHT_HEADERS["Access-Control-Request-Method"]
