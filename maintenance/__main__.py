@@ -2,6 +2,7 @@
 
 import argparse
 import importlib
+import os
 import sys
 
 from .python_version import unsupported_python
@@ -13,6 +14,7 @@ COMMANDS = {
     "import-file": ("maintenance.adoption", "print the pulumi import --file JSON that adopts the console-built resources"),
 }
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 VENV_HINT = """\
 error: {error}: python -m maintenance needs the packages in requirements.txt.
@@ -64,8 +66,20 @@ def main(argv=None) -> int:
         _explain_missing_package(error, args.command)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _exit(code: int) -> None:
+    if code != EXIT_INTERRUPTED:
+        sys.exit(code)
+    # Interrupted: leave now. A normal exit would wait up to a query timeout for the lookups
+    # in flight: "All threads enqueued to ThreadPoolExecutor will be joined before the
+    # interpreter can exit" (Python docs, concurrent.futures, ThreadPoolExecutor). The Pulumi
+    # CLI, if one was running, has been ended already (stack_outputs.py).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

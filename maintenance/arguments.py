@@ -4,22 +4,48 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
+import re
 from typing import Callable
 
 import httpx
 
+# A label as it goes on the wire: letters, digits, hyphens inside, and the underscore of
+# service names (_dmarc); the idna codec has turned any Unicode label into xn--.
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.IGNORECASE)
+# A day: longer than any maintenance window waits, and far from float's limits.
+MAX_SECONDS = 86400.0
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
 
 def _check_host(text: str, host: str) -> None:
-    try:
-        ipaddress.ip_address(host)
+    if _is_ip_address(host):
         return
-    except ValueError:
-        pass
     try:
         # The codec the resolver uses: it refuses empty labels (a..b) and labels over 63 characters.
-        host.encode("idna")
+        ascii_name = host.encode("idna").decode("ascii")
     except UnicodeError as error:
         raise argparse.ArgumentTypeError(f"{text!r} is not a host name: {error}") from None
+    if not all(_LABEL.match(label) for label in ascii_name.rstrip(".").split(".")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a host name: labels are letters, digits and inner hyphens")
+
+
+def _port(text: str, port_text: str) -> int:
+    # isascii: int() also reads other scripts' digits ("٥٣"), and isdigit refuses "+53" and " 53".
+    if not (port_text.isascii() and port_text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r}: the port must be a number")
+    port = int(port_text)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port must be from 1 to 65535")
+    return port
 
 
 def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
@@ -28,22 +54,18 @@ def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
     def host_and_port(text: str) -> tuple[str, int]:
         text = text.strip()
         if text.startswith("["):
-            host, _, rest = text[1:].partition("]")
-            port_text = rest[1:] if rest.startswith(":") else ""
+            host, bracket, rest = text[1:].partition("]")
+            if not bracket or (rest and not rest.startswith(":")) or not _is_ip_address(host) or ":" not in host:
+                raise argparse.ArgumentTypeError(f"{text!r} is not [IPV6] or [IPV6]:PORT")
+            port_text = rest[1:] if rest else None
         elif text.count(":") == 1:
             host, port_text = text.split(":")
         else:
-            host, port_text = text, ""
+            host, port_text = text, None
         if not host:
             raise argparse.ArgumentTypeError(f"{text!r} is not HOST[:PORT]")
         _check_host(text, host)
-        try:
-            port = int(port_text) if port_text else default_port
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: the port must be a number") from None
-        if not 0 < port < 65536:
-            raise argparse.ArgumentTypeError(f"{text!r}: the port must be from 1 to 65535")
-        return host, port
+        return host, default_port if port_text is None else _port(text, port_text)
 
     return host_and_port
 
@@ -55,15 +77,22 @@ def positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not value > 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 seconds")
+    if not (math.isfinite(value) and value <= MAX_SECONDS):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at most {MAX_SECONDS:g} seconds (a day)")
     return value
 
 
 def http_url(text: str) -> str:
-    """An absolute http:// or https:// URL with a host."""
+    """An absolute http:// or https:// URL with a host name or address and a port from 1 to 65535."""
     try:
         url = httpx.URL(text)
-    except httpx.InvalidURL as error:
+        host = url.host
+    # ValueError: the idna package refusing an A-label (xn--) when httpx decodes the host.
+    except (httpx.InvalidURL, ValueError) as error:
         raise argparse.ArgumentTypeError(f"{text!r} is not a URL: {error}") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not host:
         raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL such as https://api.example.com/")
+    _check_host(text, host)
+    if url.port is not None and not 0 < url.port < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port must be from 1 to 65535")
     return text

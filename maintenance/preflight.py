@@ -175,14 +175,35 @@ def navigation_check(response: httpx.Response, path: str, response_code: int) ->
     marked = has_page_marker(_content_type(response), response.text)
     detail = (f"GET {path} as a browser navigation -> {response.status_code} {_content_type(response)}, "
               f"{'with' if marked else 'without'} the api-maintenance marker (responseCode {response_code})")
-    return Check("browser", marked and response.status_code == response_code, detail)
+    ok = marked and response.status_code == response_code
+    if response_code == 503:  # the edge sends the page's 503 with the API's Retry-After (README, edge contract)
+        retry_after = response.headers.get("retry-after")
+        detail += f", Retry-After {retry_after if retry_after else 'missing'}"
+        ok = ok and bool(retry_after)
+    return Check("browser", ok, detail)
 
 
 def cors_check(response: httpx.Response, path: str) -> Check:
-    allowed = response.headers.get("access-control-allow-origin")
-    detail = (f"OPTIONS {path} as a CORS preflight -> {response.status_code}, "
-              f"Access-Control-Allow-Origin {allowed if allowed else 'missing'}")
-    return Check("cors", 200 <= response.status_code < 300 and bool(allowed), detail)
+    """The preflight answer lets the app's origin send a credentialed POST.
+
+    A credentialed request passes the CORS check only with its own origin echoed, never "*"
+    (MDN, "Reason: Credential is not supported if the CORS header 'Access-Control-Allow-Origin'
+    is '*'", developer.mozilla.org/docs/Web/HTTP/CORS/Errors/CORSNotSupportingCredentials), and
+    after a preflight only if its answer sets Access-Control-Allow-Credentials: true, "otherwise,
+    the browser reports a network error" (MDN, developer.mozilla.org/en-US/docs/Web/HTTP/Headers/
+    Access-Control-Allow-Credentials).
+    """
+    headers = response.headers
+    origin, method = CORS_PREFLIGHT_HEADERS["Origin"], CORS_PREFLIGHT_HEADERS["Access-Control-Request-Method"]
+    allowed_origin = headers.get("access-control-allow-origin")
+    credentials = headers.get("access-control-allow-credentials")
+    methods = headers.get("access-control-allow-methods")
+    ok = (200 <= response.status_code < 300 and allowed_origin == origin and credentials == "true"
+          and method in (m.strip().upper() for m in (methods or "").split(",")))
+    detail = (f"OPTIONS {path} as a CORS preflight from {origin} -> {response.status_code}, "
+              f"Access-Control-Allow-Origin {allowed_origin or 'missing'}, "
+              f"-Allow-Credentials {credentials or 'missing'}, -Allow-Methods {methods or 'missing'}")
+    return Check("cors", ok, detail)
 
 
 def live_check(response: httpx.Response, path: str) -> Check:
@@ -241,8 +262,15 @@ def as_json(to: str, settings: Settings, target: Target, checks: list[Check], co
 
 
 def url_path(text: str) -> str:
+    """A path, with a query if any, as it goes in the request line."""
     if not text.startswith("/") or any(character.isspace() for character in text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a URL path such as / or /health")
+    if "#" in text:  # a client never sends the fragment: it would be reported but not requested
+        raise argparse.ArgumentTypeError(f"{text!r}: a fragment (#...) is never sent; leave it out")
+    try:
+        httpx.URL(text)  # the characters httpx refuses in the request, such as control characters
+    except httpx.InvalidURL as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a URL path: {error}") from None
     return text
 
 
@@ -253,7 +281,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connect", type=endpoint(443), metavar="HOST[:PORT]",
                         help="where to connect (default port 443); default: the stack output distributionDomain "
                              "for maintenance, liveTarget (stack file or outputs) for live")
-    parser.add_argument("--path", type=url_path, default="/", help="path to request (default /), e.g. /health")
+    parser.add_argument("--path", type=url_path, default="/",
+                        help="path to request (default /): a path your API answers, e.g. /health")
     parser.add_argument("--cacert", metavar="FILE", help="trust the CA certificates in FILE (PEM) instead of the system's")
     parser.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="S",
                         help="seconds to wait for each answer (default 10)")
@@ -262,6 +291,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _ssl_context(cacert: Optional[str]) -> ssl.SSLContext:
+    if cacert == "":  # create_default_context would take it for no file and trust the system's CAs
+        raise SettingsError(["--cacert is empty: give a PEM file of CA certificates, or leave the option out"])
     try:
         return ssl.create_default_context(cafile=cacert)
     except (OSError, ssl.SSLError) as error:

@@ -14,9 +14,10 @@ import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import Iterator, Optional, TextIO
 
 import dns.exception
 import dns.flags
@@ -88,12 +89,20 @@ def _servers(role: str, host: str, port: int) -> list[Server]:
             for address in _addresses(host)]
 
 
+class NoResolver(Exception):
+    """The machine names no usable resolver and --resolver gives none."""
+
+
 def system_resolvers() -> list[tuple[str, int]]:
     """The machine's resolvers; none where it has no resolver configured."""
     try:
         configured = dns.resolver.Resolver(filename=RESOLV_CONF)
     except dns.resolver.NoResolverConfiguration:
         return []
+    # ValueError: a nameserver line that is not an address; UnicodeDecodeError (one): bytes that are not UTF-8.
+    except ValueError as error:
+        raise NoResolver(f"cannot read the resolvers in {RESOLV_CONF} ({error}): "
+                         "give one with --resolver HOST[:PORT]") from None
     found = []
     for nameserver in configured.nameservers:
         if isinstance(nameserver, str):
@@ -101,6 +110,20 @@ def system_resolvers() -> list[tuple[str, int]]:
         elif isinstance(nameserver, dns.nameserver.Do53Nameserver):
             found.append((nameserver.address, nameserver.port))
     return found
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """Threads for lookups, never waited for on the way out.
+
+    Every caller reads all its futures, so no work is lost; on Ctrl-C the lookups in flight
+    are left to end at their own timeout while the command exits (see __main__).
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _first_answer(name: str, rdtype: str, resolvers: list[Server], deadline: float) -> dns.resolver.Answer:
@@ -112,8 +135,8 @@ def _first_answer(name: str, rdtype: str, resolvers: list[Server], deadline: flo
         lookup.nameservers = [dns.nameserver.Do53Nameserver(server.address, server.port)]
         return lookup.resolve(name, rdtype, lifetime=lifetime)
 
-    pool = ThreadPoolExecutor(max_workers=len(resolvers))
-    try:
+    # The slower lookups end by themselves at the deadline.
+    with _pool(len(resolvers)) as pool:
         errors = []
         for future in as_completed([pool.submit(resolve, server) for server in resolvers]):
             try:
@@ -121,16 +144,13 @@ def _first_answer(name: str, rdtype: str, resolvers: list[Server], deadline: flo
             except (dns.exception.DNSException, OSError) as error:
                 errors.append(str(error))
         raise dns.exception.DNSException("; ".join(sorted(set(errors))))
-    finally:
-        # The slower lookups end by themselves at the deadline.
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def authoritative_servers(zone: str, resolvers: list[Server], timeout: float) -> list[Server]:
     """The zone's name servers, from its NS records, found within timeout."""
     deadline = time.monotonic() + timeout
     names = [record.target.to_text(omit_final_dot=True) for record in _first_answer(zone, "NS", resolvers, deadline)]
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+    with _pool(len(names)) as pool:
         addresses = list(pool.map(lambda name: _first_answer(name, "A", resolvers, deadline), names))
     return [Server("authoritative", f"{name} {record.address}", record.address, 53)
             for name, found in zip(names, addresses) for record in found]
@@ -169,7 +189,8 @@ def ask(server: Server, domain: str, expectation: Expectation, timeout: float) -
 def probe_http(url: str, timeout: float) -> Answer:
     try:
         response = httpx.get(url, headers={"Accept": "application/json"}, timeout=timeout, follow_redirects=False)
-    except httpx.HTTPError as error:
+    # InvalidURL and UnicodeError: a URL that --url lets through but httpx or the idna codec refuses.
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as error:
         return Answer("http", url, FAILED, error=f"{type(error).__name__}: {error}")
     content_type = response.headers.get("content-type", "")
     state = classify_http(response.status_code, content_type, response.text)
@@ -202,12 +223,12 @@ class Plan:
             return [], [failure]
 
     def _ask(self, servers: list[Server]) -> list[Answer]:
-        with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+        with _pool(len(servers)) as pool:
             return list(pool.map(lambda server: ask(server, self.domain, self.expectation, self.query_timeout), servers))
 
     def check(self) -> list[Answer]:
         """Every server at once: the resolvers are asked while the zone's name servers are found."""
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with _pool(2) as pool:
             resolvers = pool.submit(self._ask, list(self.resolvers))
             http = pool.submit(probe_http, self.url, self.query_timeout) if self.url else None
             authoritative, answers = self._authoritative()
@@ -239,8 +260,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
     nameservers = [server for host, port in args.nameserver for server in _servers("authoritative", host, port)]
     resolver_addresses = args.resolver or system_resolvers()
     if not resolver_addresses:
-        raise OSError(f"this machine has no DNS resolver configured ({RESOLV_CONF} lists none): "
-                      "give one with --resolver HOST[:PORT]")
+        raise NoResolver(f"this machine has no DNS resolver configured ({RESOLV_CONF} lists none): "
+                         "give one with --resolver HOST[:PORT]")
     resolvers = [server for host, port in resolver_addresses for server in _servers("resolver", host, port)]
     url = args.url or (f"https://{settings.domain}/" if args.http else None)
     sources = {
@@ -361,8 +382,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         plan = make_plan(args)
-    # OSError: a --nameserver or --resolver host name that does not resolve, or no resolver at all.
-    except (SettingsError, NotDeployed, OSError) as error:
+    # OSError: a --nameserver or --resolver host name that does not resolve.
+    except (SettingsError, NotDeployed, NoResolver, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     gave_up_after = elapsed = None

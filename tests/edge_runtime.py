@@ -12,7 +12,11 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
+from maintenance.edge import PAGE_URI, render_function_code
+from maintenance.settings import Settings
+from maintenance.site import OBJECT_CACHE_CONTROL, page_object
 from requirements import require_program
 
 HARNESS = Path(__file__).with_name("run_cloudfront_function.js").read_text(encoding="utf-8")
@@ -98,3 +102,37 @@ def run(code: str, events: list[dict], now: int | None = None) -> list[dict]:
 
 def headers_of(answer: dict) -> dict[str, str]:
     return {name: value["value"] for name, value in answer["headers"].items()}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# What S3 sends with the page object as site.py uploads it (ETag and Last-Modified are S3's own).
+PAGE_OBJECT_HEADERS = {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": OBJECT_CACHE_CONTROL,
+    "etag": '"0123456789abcdef0123456789abcdef"',
+    "last-modified": "Fri, 27 Nov 2026 10:00:00 GMT",
+}
+
+
+def distribution(settings: Settings):
+    """The maintenance distribution as an HttpsServer answer: the real function on both viewer events.
+
+    The viewer-request event decides: an answer the function generates goes out as it is; a
+    request it forwards reaches the bucket, whose one object is the page rendered from the
+    settings, and the page's 200 then goes through the viewer-response event.
+    """
+    code = render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code)
+    _, page = page_object(ROOT / "site" / "index.html", settings)
+
+    def answer(method: str, path: str, headers) -> tuple[int, dict[str, str], str]:
+        url = urlsplit(path)
+        event = request_event(method, url.path, {name.lower(): value for name, value in headers.items()},
+                              dict(parse_qsl(url.query)))
+        [result] = run(code, [event])
+        if "statusCode" in result:
+            return result["statusCode"], headers_of(result), result.get("body", {}).get("data", "")
+        assert result["uri"] == PAGE_URI, f"the function forwarded {result['uri']}, which the bucket does not hold"
+        [response] = run(code, [response_event(200, "OK", PAGE_OBJECT_HEADERS, result)])
+        return response["statusCode"], headers_of(response), page
+
+    return answer

@@ -88,7 +88,8 @@ class SilentServer:
         self.address = fresh_address()
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind((self.address, 0))
-        self.endpoint = f"{self.address}:{self.socket.getsockname()[1]}"
+        self.port = self.socket.getsockname()[1]
+        self.endpoint = f"{self.address}:{self.port}"
 
     def close(self):
         self.socket.close()
@@ -180,8 +181,17 @@ class StalledServer:
         self.socket.listen(8)
         self.endpoint = f"127.0.0.1:{self.socket.getsockname()[1]}"
         self.url = f"http://{self.endpoint}/"
+        self.clients: list[socket.socket] = []
+
+    def wait_for_client(self, timeout: float = 30) -> None:
+        """Return once a client has connected; it stays connected, waiting for an answer."""
+        self.socket.settimeout(timeout)
+        client, _ = self.socket.accept()
+        self.clients.append(client)
 
     def close(self):
+        for client in self.clients:
+            client.close()
         self.socket.close()
 
 

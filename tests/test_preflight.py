@@ -3,43 +3,51 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import trustme
 
-from commands import DOMAIN, ROOT, fake_pulumi, run_command, stack_file
+from commands import DOMAIN, fake_pulumi, run_command, stack_file
+from edge_runtime import distribution
 from loopback_servers import HttpsServer, StalledServer, closed_port
 from maintenance import preflight as preflight_command
-from maintenance.edge import response_body
-from maintenance.page import render_page
-from maintenance.settings import DEFAULT_MESSAGE, load_from_stack_file
+from maintenance.edge import ALLOWED_METHODS
+from maintenance.settings import load_from_stack_file
 from requirements import require_program
 from test_page import CHROMIUM_ARGS
 
-PAGE = render_page((ROOT / "site" / "index.html").read_text(), DEFAULT_MESSAGE, None, None)
 EXPIRES = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30, hours=1)
+MARKER = '<meta name="api-maintenance" content="on">'
 
 
-def edge_contract(page_status: int = 503):
-    """The maintenance distribution as the edge contract (README) describes it.
+def edge(folder, **changes):
+    """The maintenance distribution for the stack file in folder: the real function and page."""
+    return distribution(dataclasses.replace(load_from_stack_file(folder, "window"), **changes))
 
-    Navigations get the page with the stack's responseCode, CORS preflights a 204, every
-    other request the 503 JSON with Retry-After.
-    """
 
-    def answer(method, path, headers):
-        if method == "OPTIONS" and headers.get("Access-Control-Request-Method"):
-            return 204, {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST",
-                         "Access-Control-Max-Age": "60"}, ""
-        if method in ("GET", "HEAD") and headers.get("Sec-Fetch-Mode") == "navigate" \
-                and "text/html" in headers.get("Accept", ""):
-            return page_status, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "300"}, PAGE
-        return 503, {"Content-Type": "application/json", "Retry-After": "300", "Cache-Control": "no-store",
-                     "Access-Control-Allow-Origin": "*"}, response_body(DEFAULT_MESSAGE, None)
+def request_kind(method, headers) -> str:
+    if method == "OPTIONS":
+        return "cors"
+    return "browser" if headers.get("Sec-Fetch-Mode") == "navigate" else "api"
 
-    return answer
+
+def tampered(answer, kind, change):
+    """answer, with its responses to one kind of request ("api", "browser", "cors") changed."""
+
+    def tampered_answer(method, path, headers):
+        status, response_headers, body = answer(method, path, headers)
+        if request_kind(method, headers) == kind:
+            return change(status, dict(response_headers), body)
+        return status, response_headers, body
+
+    return tampered_answer
+
+
+def without(header):
+    return lambda status, headers, body: (status, {k: v for k, v in headers.items() if k != header}, body)
 
 
 def live_api(status: int = 200):
@@ -89,18 +97,20 @@ def preflight(folder, *arguments, **options):
 
 
 def test_maintenance_distribution_passes_every_check_as_the_domain(maintenance_stack, serve, cacert):
-    distribution = serve(edge_contract(page_status=503))
+    distribution = serve(edge(maintenance_stack))
     result = preflight(maintenance_stack, "--to", "maintenance", "--connect", distribution.endpoint, "--cacert", cacert)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"preflight to maintenance: {DOMAIN} (stack window) at {distribution.endpoint} (--connect)"
     assert lines[1].startswith(f"  ok  tls      certificate valid for {DOMAIN}, TLSv1.3, expires in 30 days "
                                f"({EXPIRES:%Y-%m-%d})")
-    assert lines[2] == ("  ok  api      GET / with Accept: application/json -> 503 application/json, "
+    assert lines[2] == ("  ok  api      GET / with Accept: application/json -> 503 application/json; charset=utf-8, "
                         "maintenance JSON, Retry-After 300")
     assert lines[3] == ("  ok  browser  GET / as a browser navigation -> 503 text/html; charset=utf-8, "
-                        "with the api-maintenance marker (responseCode 503)")
-    assert lines[4] == "  ok  cors     OPTIONS / as a CORS preflight -> 204, Access-Control-Allow-Origin *"
+                        "with the api-maintenance marker (responseCode 503), Retry-After 300")
+    assert lines[4] == ("  ok  cors     OPTIONS / as a CORS preflight from https://app.example.com -> 204, "
+                        "Access-Control-Allow-Origin https://app.example.com, -Allow-Credentials true, "
+                        f"-Allow-Methods {', '.join(ALLOWED_METHODS)}")
     assert lines[5] == "4/4 checks passed: ready to switch to maintenance (exit 0)"
     # Every request went to the given address as the domain: SNI and Host.
     assert set(distribution.sni) == {DOMAIN}
@@ -112,10 +122,46 @@ def test_maintenance_distribution_passes_every_check_as_the_domain(maintenance_s
 
 
 def test_page_with_another_status_than_the_stacks_response_code_fails(maintenance_stack, serve, cacert):
-    distribution = serve(edge_contract(page_status=200))
+    distribution = serve(edge(maintenance_stack, response_code=200))
     result = preflight(maintenance_stack, "--to", "maintenance", "--connect", distribution.endpoint, "--cacert", cacert)
     assert result.returncode == 1
     assert "  NOT browser  GET / as a browser navigation -> 200 text/html" in result.stdout
+    assert result.stdout.splitlines()[-1] == "3/4 checks passed: do not switch to maintenance yet (exit 1)"
+
+
+@pytest.mark.parametrize("kind, change, line", [
+    ("api", without("retry-after"),
+     "  NOT api      GET / with Accept: application/json -> 503 application/json; charset=utf-8, maintenance JSON, "
+     "Retry-After missing"),
+    ("browser", lambda status, headers, body: (status, headers, body.replace(MARKER, "")),
+     "  NOT browser  GET / as a browser navigation -> 503 text/html; charset=utf-8, without the api-maintenance marker"),
+    ("browser", without("retry-after"),
+     "  NOT browser  GET / as a browser navigation -> 503 text/html; charset=utf-8, with the api-maintenance marker "
+     "(responseCode 503), Retry-After missing"),
+    ("cors", lambda status, headers, body: (403, headers, body),
+     "  NOT cors     OPTIONS / as a CORS preflight from https://app.example.com -> 403, "),
+    ("cors", without("access-control-allow-origin"),
+     "  NOT cors     OPTIONS / as a CORS preflight from https://app.example.com -> 204, "
+     "Access-Control-Allow-Origin missing, -Allow-Credentials true"),
+    ("cors", lambda status, headers, body: (status, {**headers, "access-control-allow-origin": "*"}, body),
+     "-> 204, Access-Control-Allow-Origin *, -Allow-Credentials true"),
+    ("cors", lambda status, headers, body: (status, {**headers, "access-control-allow-origin": "https://other.example"},
+                                            body),
+     "-> 204, Access-Control-Allow-Origin https://other.example, -Allow-Credentials true"),
+    ("cors", without("access-control-allow-credentials"),
+     "-> 204, Access-Control-Allow-Origin https://app.example.com, -Allow-Credentials missing"),
+    ("cors", lambda status, headers, body: (status, {**headers, "access-control-allow-methods": "GET, HEAD"}, body),
+     ", -Allow-Methods GET, HEAD"),
+], ids=["api without Retry-After", "page without marker", "page without Retry-After", "cors 403",
+        "cors without Allow-Origin", "cors with *", "cors with another origin",
+        "cors without credentials", "cors without POST"])
+def test_a_distribution_breaking_one_part_of_the_contract_is_not_ready(maintenance_stack, serve, cacert, kind, change,
+                                                                       line):
+    distribution = serve(tampered(edge(maintenance_stack), kind, change))
+    result = preflight(maintenance_stack, "--to", "maintenance", "--connect", distribution.endpoint, "--cacert", cacert)
+    assert result.returncode == 1, result.stdout
+    assert line in result.stdout
+    assert [row.split()[:2] for row in result.stdout.splitlines()[1:5] if row.startswith("  NOT")] == [["NOT", kind]]
     assert result.stdout.splitlines()[-1] == "3/4 checks passed: do not switch to maintenance yet (exit 1)"
 
 
@@ -142,16 +188,16 @@ def test_live_api_answering_500_is_not_ready(tmp_path, serve, cacert):
 
 
 def test_live_check_refuses_the_maintenance_answer(tmp_path, serve, cacert):
-    distribution = serve(edge_contract())
-    result = preflight(stack_file(tmp_path, True), "--to", "live", "--connect", distribution.endpoint,
+    distribution = serve(edge(stack_file(tmp_path, True)))
+    result = preflight(tmp_path, "--to", "live", "--connect", distribution.endpoint,
                        "--cacert", cacert)
     assert result.returncode == 1
-    assert "  NOT api  GET / with Accept: application/json -> 503 application/json, the maintenance answer" \
-        in result.stdout
+    assert ("  NOT api  GET / with Accept: application/json -> 503 application/json; charset=utf-8, "
+            "the maintenance answer") in result.stdout
 
 
 def test_certificate_for_another_name_fails_saying_certificate(maintenance_stack, serve, cacert):
-    other = serve(edge_contract(), name="other.example.com")
+    other = serve(edge(maintenance_stack), name="other.example.com")
     result = preflight(maintenance_stack, "--to", "maintenance", "--connect", other.endpoint, "--cacert", cacert)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
@@ -161,7 +207,7 @@ def test_certificate_for_another_name_fails_saying_certificate(maintenance_stack
 
 
 def test_certificate_from_an_untrusted_ca_fails_against_the_system_store(maintenance_stack, serve):
-    distribution = serve(edge_contract())
+    distribution = serve(edge(maintenance_stack))
     result = preflight(maintenance_stack, "--to", "maintenance", "--connect", distribution.endpoint)
     assert result.returncode == 1
     assert f"  NOT tls  certificate not valid for {DOMAIN}: unable to get local issuer certificate" in result.stdout
@@ -202,12 +248,20 @@ def test_the_target_is_the_stack_outputs_distribution(maintenance_stack, monkeyp
         "d111111abcdef8.cloudfront.net", 443, "stack output distributionDomain")
 
 
+# None of these gets as far as a connection: without --connect, the maintenance target would come from
+# the stack outputs (no Pulumi CLI here), so a regression ends in a usage error with another message.
 @pytest.mark.parametrize("arguments, message", [
     (("--to", "maintenance", "--connect", "a..b"), "'a..b' is not a host name"),
     (("--to", "maintenance", "--connect", "127.0.0.1:0"), "the port must be from 1 to 65535"),
     (("--to", "sideways",), "invalid choice: 'sideways'"),
-    (("--to", "live", "--path", "health"), "'health' is not a URL path"),
-    (("--to", "live", "--connect", "127.0.0.1", "--cacert", "/nonexistent/ca.pem"), "--cacert /nonexistent/ca.pem"),
+    (("--to", "maintenance", "--path", "health"), "'health' is not a URL path"),
+    (("--to", "maintenance", "--path", "/\x01"), "'/\\x01' is not a URL path: Invalid non-printable ASCII character"),
+    (("--to", "maintenance", "--path", "/x#frag"), "'/x#frag': a fragment (#...) is never sent; leave it out"),
+    (("--to", "maintenance", "--cacert", ""), "--cacert is empty: give a PEM file"),
+    (("--to", "maintenance", "--timeout", "inf"), "argument --timeout: 'inf': must be at most 86400 seconds"),
+    (("--to", "maintenance", "--timeout", "1e309"), "argument --timeout: '1e309': must be at most 86400 seconds"),
+    (("--to", "maintenance", "--connect", "[::1"), "'[::1' is not [IPV6] or [IPV6]:PORT"),
+    (("--to", "maintenance", "--cacert", "/nonexistent/ca.pem"), "--cacert /nonexistent/ca.pem"),
     (("--to", "live", "--bogus"), "unrecognized arguments: --bogus"),
 ])
 def test_usage_errors_exit_2(maintenance_stack, arguments, message):
@@ -217,6 +271,13 @@ def test_usage_errors_exit_2(maintenance_stack, arguments, message):
     assert "usage: python -m maintenance preflight" in result.stderr or message.startswith("--cacert")
 
 
+def test_a_malformed_stack_file_exits_2_naming_the_problem(tmp_path):
+    (tmp_path / "Pulumi.window.yaml").write_text("config: [unclosed\n")
+    result = preflight(tmp_path, "--to", "maintenance")
+    assert result.returncode == 2
+    assert "Pulumi.window.yaml: is not valid YAML" in result.stderr
+
+
 def test_help_lists_the_exit_codes(maintenance_stack):
     result = preflight(maintenance_stack, "--help")
     assert result.returncode == 0
@@ -224,11 +285,11 @@ def test_help_lists_the_exit_codes(maintenance_stack):
 
 
 
-def test_the_browser_check_sends_what_chromium_sends_on_a_navigation(serve):
+def test_the_browser_check_sends_what_chromium_sends_on_a_navigation(maintenance_stack, serve):
     chromium = require_program("chromium")
     from playwright.sync_api import sync_playwright
 
-    distribution = serve(edge_contract())
+    distribution = serve(edge(maintenance_stack))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
-from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, fresh_address
+from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, closed_port, fresh_address
 from maintenance import status
 from maintenance.__main__ import main
 from maintenance.stack_outputs import read_stack_outputs
@@ -190,7 +191,7 @@ def test_http_check_recognises_the_page_marker(tmp_path, dnsmasq, api):
 
 def test_http_connection_error_exits_3(tmp_path, dnsmasq):
     server = dnsmasq({DOMAIN: LIVE_TARGET})
-    result = run_status(stack_file(tmp_path, False), *both_roles(server), "--url", "http://127.0.0.1:9/")
+    result = run_status(stack_file(tmp_path, False), *both_roles(server), "--url", f"http://{closed_port()}/")
     assert result.returncode == 3
     assert "ConnectError" in result.stdout and "Traceback" not in result.stderr
 
@@ -219,6 +220,7 @@ def test_load_balancer_stack_counts_any_elb_name_as_live(tmp_path, dnsmasq):
 
 def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
     address = fresh_address()
+    # Port 53: the name servers found from NS records are asked there (a record names no port).
     server = Dnsmasq(address=address, port=53).serve(
         {DOMAIN: DISTRIBUTION},
         extra=(f"--auth-server=ns1.theboss.io,{address}", "--auth-zone=theboss.io",
@@ -251,6 +253,23 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         (("--url", "notaurl"), None, "argument --url: 'notaurl' is not an http:// or https:// URL"),
         (("--url", ""), None, "argument --url: '' is not an http:// or https:// URL"),
         (("--url", "ftp://api.theboss.io/"), None, "is not an http:// or https:// URL"),
+        (("--url", "http://a..b/"), None, "argument --url: 'http://a..b/' is not a host name"),
+        (("--url", f"https://{'x' * 64}.theboss.io/"), None, "is not a host name: encoding with 'idna' codec failed"),
+        (("--url", "https://api.theboss.io:99999/"), None, "the port must be from 1 to 65535"),
+        (("--url", "https://api.theboss.io:0/"), None, "the port must be from 1 to 65535"),
+        (("--url", "https://xn--/"), None, "'https://xn--/' is not a URL: Malformed A-label"),
+        (("--url", "https://a b/"), None, "'https://a b/' is not a host name"),
+        (("--query-timeout", "1e300"), None, "argument --query-timeout: '1e300': must be at most 86400 seconds"),
+        (("--wait", "--interval", "inf"), None, "argument --interval: 'inf': must be at most 86400 seconds"),
+        (("--wait", "--timeout", "1e309"), None, "argument --timeout: '1e309': must be at most 86400 seconds"),
+        (("--timeout", "nan"), None, "argument --timeout: 'nan': must be more than 0 seconds"),
+        (("--resolver", "[::1"), None, "'[::1' is not [IPV6] or [IPV6]:PORT"),
+        (("--resolver", "[::1]x"), None, "'[::1]x' is not [IPV6] or [IPV6]:PORT"),
+        (("--resolver", "[ns1.theboss.io]:53"), None, "is not [IPV6] or [IPV6]:PORT"),
+        (("--resolver", "ns1.theboss.io:+53"), None, "the port must be a number"),
+        (("--resolver", "ns1.theboss.io: 53"), None, "the port must be a number"),
+        (("--resolver", "ns1.theboss.io:\u0665\u0663"), None, "the port must be a number"),
+        (("--resolver", "a b"), None, "'a b' is not a host name"),
         (("--wiat",), None, "usage: python -m maintenance status [-h]"),
         (("--wiat",), None, "python -m maintenance status: error: unrecognized arguments: --wiat"),
     ],
@@ -260,7 +279,13 @@ def test_usage_and_config_errors_exit_2(tmp_path, arguments, stack_yaml, message
         stack_file(tmp_path, False)
     else:
         (tmp_path / "Pulumi.window.yaml").write_text(stack_yaml)
-    result = run_status(tmp_path, *arguments)
+    # Should an error be missed, the command asks a silent loopback port, never the machine's resolver.
+    silent = SilentServer()
+    try:
+        result = run_status(tmp_path, "--nameserver", silent.endpoint, "--resolver", silent.endpoint,
+                            "--query-timeout", "1", *arguments)
+    finally:
+        silent.close()
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -289,11 +314,32 @@ def test_help_lists_the_exit_codes(tmp_path):
         assert f"\n  {code}" in codes
 
 
+@pytest.mark.parametrize("content, problem", [
+    (b"nameserver notanip\n", "nameserver notanip is not a dns.nameserver.Nameserver instance"),
+    (b"# r\xe9solveurs\nnameserver 192.0.2.53\n", "'utf-8' codec can't decode byte 0xe9"),
+])
+def test_a_malformed_resolv_conf_exits_2_naming_the_file_and_the_option(tmp_path, monkeypatch, capsys, content, problem):
+    malformed = tmp_path / "resolv.conf"
+    malformed.write_bytes(content)
+    monkeypatch.setattr(status, "RESOLV_CONF", str(malformed))
+    code = main(["status", "window", "--cwd", str(stack_file(tmp_path, False))])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: cannot read the resolvers in {malformed} (")
+    assert problem in err and err.endswith("): give one with --resolver HOST[:PORT]\n")
+
+
+def test_a_url_the_idna_codec_refuses_is_a_failed_answer_not_a_traceback():
+    answer = status.probe_http("http://a..b/", 1.0)
+    assert (answer.state, answer.error) == ("failed", "UnicodeError: encoding with 'idna' codec failed "
+                                                      "(UnicodeError: label empty or too long)")
+
+
 def test_no_resolver_configured_exits_2_naming_the_option(tmp_path, monkeypatch, capsys):
     empty = tmp_path / "resolv.conf"
     empty.write_text("# no nameserver lines\n")
     monkeypatch.setattr(status, "RESOLV_CONF", str(empty))
-    code = main(["status", "window", "--cwd", str(stack_file(tmp_path, False)), "--nameserver", "127.0.0.1:9"])
+    code = main(["status", "window", "--cwd", str(stack_file(tmp_path, False)), "--nameserver", closed_port()])
     assert code == 2
     assert capsys.readouterr().err == (f"error: this machine has no DNS resolver configured ({empty} lists none): "
                                        "give one with --resolver HOST[:PORT]\n")
@@ -309,7 +355,7 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
                 if name.partition(".")[0] == {package!r}:
                     raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         sys.meta_path.insert(0, Missing())
-        sys.argv = ["maintenance", "status", "window", "--resolver", "127.0.0.1:9"]
+        sys.argv = ["maintenance", "status", "window", "--resolver", {closed_port()!r}]
         runpy.run_module("maintenance", run_name="__main__")
     """)
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60,
@@ -323,6 +369,7 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
 
 def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):
     address = fresh_address()
+    # Port 53: the name servers found from NS records are asked there (a record names no port).
     server = Dnsmasq(address=address, port=53).serve(
         {DOMAIN: DISTRIBUTION},
         extra=(f"--auth-server=ns1.theboss.io,{address}", "--auth-zone=theboss.io",
@@ -330,6 +377,14 @@ def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):
     )
     dead = SilentServer()
     try:
+        # The NS and A lookups take the first answer: the dead resolver, asked first, costs nothing.
+        dead_first = [status.Server("resolver", dead.endpoint, dead.address, dead.port),
+                      status.Server("resolver", f"{address}:53", address, 53)]
+        started = time.monotonic()
+        found = status.authoritative_servers("theboss.io", dead_first, timeout=2)
+        took = time.monotonic() - started
+        assert found == [status.Server("authoritative", f"ns1.theboss.io {address}", address, 53)]
+        assert took < 0.5, f"finding the name servers took {took:.1f}s"
         started = time.monotonic()
         result = run_status(stack_file(tmp_path, True), "--resolver", dead.endpoint, "--resolver", f"{address}:53",
                             "--query-timeout", "2", "--json")
@@ -372,7 +427,7 @@ def _running(pid: int) -> bool:
 def test_a_stack_file_mode_not_deployed_yet_says_run_pulumi_up(tmp_path, file_mode, deployed):
     path = fake_pulumi(tmp_path, f"echo '{json.dumps({'mode': deployed, 'distributionDomain': DISTRIBUTION})}'")
     started = time.monotonic()
-    result = run_status(stack_file(tmp_path, file_mode), "--resolver", "127.0.0.1:9", "--wait", "--timeout", "5",
+    result = run_status(stack_file(tmp_path, file_mode), "--resolver", closed_port(), "--wait", "--timeout", "5",
                         path=path)
     assert time.monotonic() - started < 10
     assert result.returncode == 2
@@ -392,3 +447,30 @@ def test_an_http_server_that_never_answers_is_failed_exit_3(tmp_path, dnsmasq):
     assert "Traceback" not in result.stderr
     http = json.loads(result.stdout)["answers"][-1]
     assert (http["role"], http["state"], http["error"]) == ("http", "failed", "ReadTimeout: timed out")
+
+
+@pytest.mark.parametrize("command", ["status", "preflight"])
+def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
+    silent, stalled = SilentServer(), StalledServer()
+    if command == "status":
+        arguments = ["--resolver", silent.endpoint, "--url", stalled.url, "--query-timeout", "8"]
+    else:
+        arguments = ["--to", "live", "--connect", stalled.endpoint, "--timeout", "8"]
+    running = subprocess.Popen(
+        [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(stack_file(tmp_path, False)), *arguments],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        stalled.wait_for_client()  # the command is now waiting for its answers
+        time.sleep(0.3)
+        interrupted = time.monotonic()
+        running.send_signal(signal.SIGINT)
+        out, err = running.communicate(timeout=30)
+        took = time.monotonic() - interrupted
+    finally:
+        running.kill()
+        silent.close()
+        stalled.close()
+    assert running.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert took < 1.0, f"exited {took:.1f}s after Ctrl-C"
