@@ -62,9 +62,6 @@ def main(argv=None) -> int:
         parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return module.run(args)
-    except ModuleNotFoundError as error:  # PyYAML is imported only when a stack file is read
-        _explain_missing_package(error, args.command)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 
