@@ -115,7 +115,7 @@ PAGE_OBJECT_HEADERS = {
 
 
 def distribution(settings: Settings):
-    """The maintenance distribution as an HttpsServer answer: the real function on both viewer events.
+    """The maintenance distribution as an HttpServer answer: the real function on both viewer events.
 
     The viewer-request event decides: an answer the function generates goes out as it is; a
     request it forwards reaches the bucket, whose one object is the page rendered from the

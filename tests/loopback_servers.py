@@ -95,48 +95,28 @@ class SilentServer:
         self.socket.close()
 
 
-class ApiServer:
-    """An HTTP server on loopback whose answer a test can change: the maintenance 503, or live."""
+def started_servers(start, stop):
+    """A fixture's body: yields `start`, and stops with `stop` every server it started."""
+    servers = []
 
-    MAINTENANCE = (503, "application/json", json.dumps({"maintenance": True, "status": 503, "message": "m", "until": None}))
-    LIVE = (200, "application/json", json.dumps({"users": []}))
+    def start_one(*args, **options):
+        server = start(*args, **options)
+        servers.append(server)
+        return server
 
-    def __init__(self):
-        self.response = self.LIVE
-        self.requests: list[dict] = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.requests.append({"path": self.path, "accept": self.headers.get("Accept")})
-                status, content_type, body = server.response
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    yield start_one
+    for server in servers:
+        stop(server)
 
 
-class HttpsServer:
-    """An HTTPS server on loopback with a trustme certificate; `answer` decides each response.
+class HttpServer:
+    """An HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
 
-    It records every request with the TLS SNI the client sent, so tests can see what a
-    client really put on the wire.
+    With a trustme certificate it speaks TLS and records the SNI each client sent. It records
+    every request too, so tests can see what a client really put on the wire.
     """
 
-    def __init__(self, certificate, answer):
+    def __init__(self, answer, certificate=None):
         self.requests: list[dict] = []
         self.sni: list[str | None] = []
         server = self
@@ -159,17 +139,34 @@ class HttpsServer:
             def log_message(self, *args):
                 pass
 
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        certificate.configure_cert(context)
-        context.sni_callback = lambda _socket, name, _context: server.sni.append(name)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        if certificate is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            certificate.configure_cert(context)
+            context.sni_callback = lambda _socket, name, _context: server.sni.append(name)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.endpoint = f"127.0.0.1:{self.httpd.server_port}"
+        self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
 
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class ApiServer(HttpServer):
+    """An HTTP server on loopback whose answer a test can change: the maintenance 503, or live."""
+
+    MAINTENANCE = (503, "application/json", json.dumps({"maintenance": True, "status": 503, "message": "m", "until": None}))
+    LIVE = (200, "application/json", json.dumps({"users": []}))
+
+    def __init__(self):
+        self.response = self.LIVE
+        super().__init__(self._answer)
+
+    def _answer(self, method, path, headers):
+        status, content_type, body = self.response
+        return status, {"Content-Type": content_type}, body
 
 
 class StalledServer:

@@ -12,7 +12,7 @@ import trustme
 
 from commands import DOMAIN, fake_pulumi, run_command, stack_file
 from edge_runtime import distribution
-from loopback_servers import HttpsServer, StalledServer, closed_port
+from loopback_servers import HttpServer, StalledServer, closed_port, started_servers
 from maintenance import preflight as preflight_command
 from maintenance.edge import ALLOWED_METHODS
 from maintenance.settings import load_from_stack_file
@@ -73,16 +73,9 @@ def cacert(ca, tmp_path):
 
 @pytest.fixture
 def serve(ca):
-    servers = []
-
-    def start(answer, name=DOMAIN):
-        server = HttpsServer(ca.issue_cert(name, not_after=EXPIRES), answer)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
+    yield from started_servers(
+        lambda answer, name=DOMAIN: HttpServer(answer, ca.issue_cert(name, not_after=EXPIRES)), HttpServer.close
+    )
 
 
 @pytest.fixture

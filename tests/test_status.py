@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
-from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, closed_port, fresh_address
+from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, closed_port, fresh_address, started_servers
 from maintenance import status
 from maintenance.__main__ import main
 from maintenance.stack_outputs import read_stack_outputs
@@ -26,16 +26,7 @@ def run_status(folder: Path, *arguments: str, **options):
 
 @pytest.fixture
 def dnsmasq():
-    servers = []
-
-    def start(cnames, **options):
-        server = Dnsmasq().serve(cnames, **options)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    yield from started_servers(lambda cnames, **options: Dnsmasq().serve(cnames, **options), Dnsmasq.stop)
 
 
 @pytest.fixture
@@ -179,7 +170,7 @@ def test_http_check_follows_the_api_from_maintenance_to_live(tmp_path, dnsmasq, 
     after = run_status(folder, *both_roles(server), "--url", api.url)
     assert after.returncode == 1
     assert f"  NOT http          {api.url}  live        200 application/json" in after.stdout
-    assert api.requests == [{"path": "/", "accept": "application/json"}] * 2
+    assert [(r["path"], r["headers"]["Accept"]) for r in api.requests] == [("/", "application/json")] * 2
 
 
 def test_http_check_recognises_the_page_marker(tmp_path, dnsmasq, api):
