@@ -24,8 +24,11 @@ from pulumi import _types as pulumi_types
 OWNER_ENFORCED = "BucketOwnerEnforced"
 OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 # The docstring phrases the SDK uses for a deprecated property ("x is deprecated", "has been
-# deprecated by Amazon S3"), not a mention of another one ("`forwarded_values` (deprecated)").
-_DEPRECATED_TEXT = re.compile(r"\b(is|are|has been|been) deprecated\b|^\s*\**deprecated\b", re.I | re.M)
+# deprecated by Amazon S3", and the old BucketObject's `bucket` and `key`: "Use the
+# `s3.BucketObjectv2` resource instead"), not a mention of another one ("`forwarded_values` (deprecated)").
+_DEPRECATED_TEXT = re.compile(
+    r"\b(is|are|has been|been) deprecated\b|^\s*\**deprecated\b|\bUse the `[^`]+` resource instead\b", re.I | re.M
+)
 _DOCUMENTED_DEFAULT = re.compile(r"Defaults to [\"`]*([^\"`\s,]+?)[\"`]*[.,\s]")
 
 

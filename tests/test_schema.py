@@ -61,6 +61,9 @@ def test_longest_accepted_values_stay_within_aws_limits():
 
 
 def test_the_mock_auto_names_like_the_engine():
+    # A self-test of the mock, which the name-limit check relies on: the function's and the OAC's
+    # names are measured as the engine makes them, NAME plus "-" and 7 random characters
+    # (pulumi-terraform-bridge AutoName, Randlen 7), so a long resource name fails that check.
     run = MockProgram("production").run()
     for resource_name, resource in run.resources.items():
         if resource["type"] in (FUNCTION, ACCESS_CONTROL):
@@ -155,8 +158,14 @@ OWNER_ENFORCED = {"ownership": {"type": OWNERSHIP_CONTROLS,
 
 def test_a_documented_default_acl_in_an_owner_enforced_bucket_fails():
     found = problems("aws:s3/bucketObject:BucketObject", {"bucket": "b", "key": "index.html"}, **OWNER_ENFORCED)
-    assert found == ["planted: acl: the SDK documents a default of 'private', but an owner-enforced bucket takes "
-                     "objects with no ACL or bucket-owner-full-control only"]
+    assert "planted: acl: the SDK documents a default of 'private', but an owner-enforced bucket takes " \
+           "objects with no ACL or bucket-owner-full-control only" in found
+
+
+def test_the_old_object_resources_inputs_are_deprecated_as_its_docstrings_say():
+    # pulumi_aws/s3/bucket_object.py: `bucket` and `key` say "Use the `s3.BucketObjectv2` resource instead".
+    found = problems("aws:s3/bucketObject:BucketObject", {"bucket": "b", "key": "index.html", "content": "x"})
+    assert found == ["planted: bucket: the SDK deprecates this input", "planted: key: the SDK deprecates this input"]
 
 
 def test_an_explicit_acl_in_an_owner_enforced_bucket_fails_and_none_passes():
