@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import socket
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import trustme
 
-from commands import DOMAIN, fake_pulumi, run_command, stack_file
+from commands import DOMAIN, LIVE_TARGET, fake_pulumi, run_command, stack_file
 from edge_runtime import distribution
 from loopback_servers import HttpServer, StalledServer, closed_port, started_servers
 from maintenance import preflight as preflight_command
@@ -239,6 +240,34 @@ def test_the_target_is_the_stack_outputs_distribution(maintenance_stack, monkeyp
     target = preflight_command.find_target(args, load_from_stack_file(maintenance_stack, "window"))
     assert (target.host, target.port, target.source) == (
         "d111111abcdef8.cloudfront.net", 443, "stack output distributionDomain")
+
+
+def test_the_live_target_is_the_stack_files_live_target(tmp_path):
+    args = argparse.Namespace(connect=None, to="live", stack="window", cwd=str(tmp_path))
+    target = preflight_command.find_target(args, load_from_stack_file(stack_file(tmp_path, True), "window"))
+    assert (target.host, target.port, target.source) == (LIVE_TARGET, 443, "liveTarget in Pulumi.window.yaml")
+
+
+def test_a_load_balancer_stack_without_the_pulumi_cli_exit_2_naming_connect(tmp_path):
+    result = preflight(stack_file(tmp_path, True, live="liveLoadBalancer: elb-production-boss"), "--to", "live")
+    assert result.returncode == 2
+    assert "no target to check for --to live (the Pulumi CLI is not installed): give it with --connect HOST[:PORT]" \
+        in result.stderr
+
+
+def test_a_name_not_found_is_could_not_connect(tmp_path, monkeypatch, capsys):
+    def no_such_name(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    # In-process, so no name is ever looked up on the network.
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    stack_file(tmp_path, True, live="liveTarget: live.example.net")
+    args = argparse.ArgumentParser()
+    preflight_command.add_arguments(args)
+    code = preflight_command.run(args.parse_args(["window", "--to", "live", "--cwd", str(tmp_path), "--timeout", "2"]))
+    assert code == 3
+    assert "  NOT connect  could not connect to live.example.net:443: name not found: live.example.net" \
+        in capsys.readouterr().out
 
 
 # None of these gets as far as a connection: without --connect, the maintenance target would come from

@@ -199,6 +199,9 @@ def test_stack_outputs_from_the_pulumi_cli_make_the_match_exact(tmp_path, dnsmas
     assert document["outputsProblem"] is None
     assert [a["state"] for a in document["answers"]] == ["unknown", "unknown"]
     assert with_cli.returncode == 1
+    as_text = run_status(folder, *both_roles(server), path=path)
+    assert as_text.stdout.splitlines()[1] == (
+        f"  targets: maintenance {DISTRIBUTION} (stack output), live {LIVE_TARGET} (stack file)")
     without_cli = run_status(folder, *both_roles(server))
     assert without_cli.returncode == 0
 
