@@ -113,9 +113,9 @@ def _response_code(raw: str) -> int:
     try:
         value = int(raw.strip())
     except ValueError:
-        raise ValueError(f"must be one of CloudFront's codes: {allowed}") from None
+        raise ValueError(f"must be one of the page's status codes: {allowed}") from None
     if value not in CLOUDFRONT_RESPONSE_CODES:
-        raise ValueError(f"must be one of CloudFront's codes: {allowed}")
+        raise ValueError(f"must be one of the page's status codes: {allowed}")
     return value
 
 
