@@ -5,6 +5,7 @@ import importlib
 import os
 import sys
 
+from .answers import EXIT_USAGE
 from .python_version import unsupported_python
 
 # name -> (module, one-line help); a module is imported only when its command runs.
@@ -13,7 +14,6 @@ COMMANDS = {
     "preflight": ("maintenance.preflight", "check the target answers as it should, before a switch"),
     "import-file": ("maintenance.adoption", "print the pulumi import --file JSON that adopts the console-built resources"),
 }
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 VENV_HINT = """\

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Optional, TextIO
 
+from .answers import EXIT_USAGE
 from .settings import PROJECT, SWITCH_KEYS, SettingsError, load_from_stack_file, read_stack_config
 
 SITE_COMPONENT = {"type": f"{PROJECT}:index:MaintenanceSite", "name": "maintenance-site", "component": True}
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace, out: Optional[TextIO] = None, err: Optional[Te
         document, notes = plan_import(args.stack, Path(args.cwd), args.distribution_id, args.bucket)
     except SettingsError as error:
         print(f"error: {error}", file=err)
-        return 2
+        return EXIT_USAGE
     for note in notes:
         print(f"note: {note}", file=err)
     print(json.dumps(document, indent=2), file=out)

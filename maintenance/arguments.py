@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import math
 import re
 from typing import Callable
 
 import httpx
+
+from .settings import is_ip_address
 
 # A label as it goes on the wire: letters, digits, hyphens inside, and the underscore of
 # service names (_dmarc); the idna codec has turned any Unicode label into xn--.
@@ -17,16 +18,8 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.IGNORECASE)
 MAX_SECONDS = 86400.0
 
 
-def _is_ip_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
-
-
 def _check_host(text: str, host: str) -> None:
-    if _is_ip_address(host):
+    if is_ip_address(host):
         return
     try:
         # The codec the resolver uses: it refuses empty labels (a..b) and labels over 63 characters.
@@ -55,7 +48,7 @@ def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
         text = text.strip()
         if text.startswith("["):
             host, bracket, rest = text[1:].partition("]")
-            if not bracket or (rest and not rest.startswith(":")) or not _is_ip_address(host) or ":" not in host:
+            if not bracket or (rest and not rest.startswith(":")) or not is_ip_address(host) or ":" not in host:
                 raise argparse.ArgumentTypeError(f"{text!r} is not [IPV6] or [IPV6]:PORT")
             port_text = rest[1:] if rest else None
         elif text.count(":") == 1:

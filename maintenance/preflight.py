@@ -162,13 +162,18 @@ def _content_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "")
 
 
+def _retry_after(response: httpx.Response) -> tuple[bool, str]:
+    """Whether the answer says when to retry, and how the report shows it."""
+    value = response.headers.get("retry-after")
+    return bool(value), f"Retry-After {value or 'missing'}"
+
+
 def api_check(response: httpx.Response, path: str) -> Check:
     maintenance = is_maintenance_json(response.status_code, _content_type(response), response.text)
-    retry_after = response.headers.get("retry-after")
+    has_retry_after, retry_after = _retry_after(response)
     detail = (f"GET {path} with Accept: application/json -> {response.status_code} {_content_type(response)}, "
-              f"{'maintenance JSON' if maintenance else 'not the maintenance JSON'}, "
-              f"Retry-After {retry_after if retry_after else 'missing'}")
-    return Check("api", maintenance and bool(retry_after), detail)
+              f"{'maintenance JSON' if maintenance else 'not the maintenance JSON'}, {retry_after}")
+    return Check("api", maintenance and has_retry_after, detail)
 
 
 def navigation_check(response: httpx.Response, path: str, response_code: int) -> Check:
@@ -177,9 +182,9 @@ def navigation_check(response: httpx.Response, path: str, response_code: int) ->
               f"{'with' if marked else 'without'} the api-maintenance marker (responseCode {response_code})")
     ok = marked and response.status_code == response_code
     if response_code == 503:  # the edge sends the page's 503 with the API's Retry-After (README, edge contract)
-        retry_after = response.headers.get("retry-after")
-        detail += f", Retry-After {retry_after if retry_after else 'missing'}"
-        ok = ok and bool(retry_after)
+        has_retry_after, retry_after = _retry_after(response)
+        detail += f", {retry_after}"
+        ok = ok and has_retry_after
     return Check("browser", ok, detail)
 
 
@@ -312,5 +317,5 @@ def run(args: argparse.Namespace) -> int:
         checks, code = run_checks(args.to, settings, prober)
     finally:
         prober.close()
-    print((as_json if args.json else report)(args.to, settings, target, checks, code), )
+    print((as_json if args.json else report)(args.to, settings, target, checks, code))
     return code

@@ -100,7 +100,7 @@ def _integer_between(low: int, high: int) -> Callable[[str], int]:
 def host_name(raw: str) -> str:
     """A DNS host name, lower-cased, without a trailing dot; an IP address is refused."""
     name = raw.strip().lower().rstrip(".")
-    if _is_ip_address(name):
+    if is_ip_address(name):
         raise ValueError("must be a host name, not an IP address (a CNAME points to a name)")
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
@@ -153,7 +153,7 @@ def _bucket_name(raw: str) -> str:
         problem = "must be 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit"
     elif ".." in name:
         problem = "must not contain two dots in a row"
-    elif _is_ip_address(name):
+    elif is_ip_address(name):
         problem = "must not look like an IP address"
     elif name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
         problem = "uses a prefix or suffix that S3 reserves"
@@ -162,7 +162,7 @@ def _bucket_name(raw: str) -> str:
     return name
 
 
-def _is_ip_address(text: str) -> bool:
+def is_ip_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
     except ValueError:

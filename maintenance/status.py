@@ -393,5 +393,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         answers = plan.check()
         code = exit_status(answers, plan.expectation.desired)
-    print(as_json(plan, answers, code, elapsed) if args.json else report(plan, answers, code, gave_up_after), )
+    print(as_json(plan, answers, code, elapsed) if args.json else report(plan, answers, code, gave_up_after))
     return code
