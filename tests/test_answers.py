@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from maintenance.answers import (
+from maintenance.cli.answers import (
     FAILED, LIVE, MAINTENANCE, UNKNOWN, Answer, Expectation, classify_http, classify_target, exit_status,
     longest_stale_ttl,
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from maintenance.__main__ import main
+from maintenance.cli.main import main
 from maintenance.python_version import unsupported_python
 from maintenance.settings import SECRET, SettingsError, load_from_stack_file, read_stack_config
 from mock_aws import MockProgram

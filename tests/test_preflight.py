@@ -14,7 +14,7 @@ import trustme
 from commands import DOMAIN, LIVE_TARGET, fake_pulumi, run_command, stack_file
 from edge_runtime import distribution
 from loopback_servers import HttpServer, StalledServer, closed_port, started_servers
-from maintenance import preflight as preflight_command
+from maintenance.cli import preflight as preflight_command
 from maintenance.edge import ALLOWED_METHODS
 from maintenance.settings import load_from_stack_file
 from requirements import require_program

@@ -15,9 +15,9 @@ import pytest
 
 from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
 from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, closed_port, fresh_address, started_servers
-from maintenance import status
-from maintenance.__main__ import main
-from maintenance.stack_outputs import read_stack_outputs
+from maintenance.cli import status
+from maintenance.cli.main import main
+from maintenance.cli.pulumi_stack import read_stack_outputs
 
 
 def run_status(folder: Path, *arguments: str, **options):

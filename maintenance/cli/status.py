@@ -31,6 +31,7 @@ import dns.rdatatype
 import dns.resolver
 import httpx
 
+from ..settings import SettingsError, load_from_stack_file
 from .answers import (
     EXIT_AGREED,
     EXIT_USAGE,
@@ -45,9 +46,8 @@ from .answers import (
     exit_status,
     longest_stale_ttl,
 )
-from .arguments import endpoint, http_url, positive_seconds
-from .settings import SettingsError, load_from_stack_file
-from .stack_outputs import read_stack_outputs
+from .options import endpoint, http_url, positive_seconds
+from .pulumi_stack import read_stack_outputs
 
 RESOLV_CONF = "/etc/resolv.conf"
 NAME_PATTERN = "name pattern"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from maintenance.adoption import plan_import
+from maintenance.cli.import_file import plan_import
 from mock_aws import STACKS, MockProgram
 
 ROOT = Path(__file__).resolve().parent.parent

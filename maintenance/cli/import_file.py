@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Optional, TextIO
 
+from ..settings import PROJECT, SWITCH_KEYS, SettingsError, load_from_stack_file, read_stack_config
 from .answers import EXIT_USAGE
-from .settings import PROJECT, SWITCH_KEYS, SettingsError, load_from_stack_file, read_stack_config
 
 SITE_COMPONENT = {"type": f"{PROJECT}:index:MaintenanceSite", "name": "maintenance-site", "component": True}
 BUCKET = {"type": "aws:s3/bucket:Bucket", "name": "bucket"}

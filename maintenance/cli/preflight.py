@@ -19,10 +19,10 @@ from typing import Optional
 
 import httpx
 
+from ..settings import Settings, SettingsError, load_from_stack_file
 from .answers import EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json
-from .arguments import endpoint, positive_seconds
-from .settings import Settings, SettingsError, load_from_stack_file
-from .stack_outputs import read_stack_outputs
+from .options import endpoint, positive_seconds
+from .pulumi_stack import read_stack_outputs
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1

@@ -9,7 +9,7 @@ from typing import Callable
 
 import httpx
 
-from .settings import is_ip_address
+from ..settings import is_ip_address
 
 # A label as it goes on the wire: letters, digits, hyphens inside, and the underscore of
 # service names (_dmarc); the idna codec has turned any Unicode label into xn--.

@@ -1,0 +1,80 @@
+"""python -m maintenance: commands for operators during a maintenance window."""
+
+import argparse
+import importlib
+import os
+import sys
+
+from ..python_version import unsupported_python
+from .answers import EXIT_USAGE
+
+# name -> (module, one-line help); a module is imported only when its command runs.
+COMMANDS = {
+    "status": ("maintenance.cli.status", "tell whether the switch has reached the world"),
+    "preflight": ("maintenance.cli.preflight", "check the target answers as it should, before a switch"),
+    "import-file": ("maintenance.cli.import_file", "print the pulumi import --file JSON that adopts the console-built resources"),
+}
+EXIT_INTERRUPTED = 130
+
+VENV_HINT = """\
+error: {error}: python -m maintenance needs the packages in requirements.txt.
+Run it with the project's virtualenv: venv/bin/python -m maintenance {command} ...
+(create it once with: python3 -m venv venv && venv/bin/pip install -r requirements.txt)"""
+
+
+def _explain_missing_package(error: ModuleNotFoundError, command: str) -> None:
+    """Say which python to use when a required package is missing; a missing module of ours is a bug."""
+    if (error.name or "").partition(".")[0] == "maintenance":
+        raise error
+    print(VENV_HINT.format(error=error, command=command), file=sys.stderr)
+
+
+def _import(command: str):
+    try:
+        return importlib.import_module(COMMANDS[command][0])
+    except ModuleNotFoundError as error:
+        _explain_missing_package(error, command)
+        return None
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if problem := unsupported_python():
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    parser = argparse.ArgumentParser(prog="python -m maintenance", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parsers = {name: commands.add_parser(name, help=help_text) for name, (_, help_text) in COMMANDS.items()}
+    # The first word that is not an option names the command; only its module is imported.
+    chosen = next((word for word in argv if not word.startswith("-")), None)
+    module = None
+    if chosen in COMMANDS:
+        module = _import(chosen)
+        if module is None:
+            return EXIT_USAGE
+        command_parser = parsers[chosen]
+        command_parser.description = module.__doc__
+        command_parser.epilog = module.EXIT_CODES
+        command_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        module.add_arguments(command_parser)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # reported with the command's usage, not the top-level one
+        parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    try:
+        return module.run(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def exit_with(code: int) -> None:
+    if code != EXIT_INTERRUPTED:
+        sys.exit(code)
+    # Interrupted: leave now. A normal exit would wait up to a query timeout for the lookups
+    # in flight: "All threads enqueued to ThreadPoolExecutor will be joined before the
+    # interpreter can exit" (Python docs, concurrent.futures, ThreadPoolExecutor). The Pulumi
+    # CLI, if one was running, has been ended already (pulumi_stack.py).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
