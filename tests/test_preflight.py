@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import socket
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 import trustme
 
@@ -15,8 +17,12 @@ from commands import DOMAIN, LIVE_TARGET, fake_pulumi, run_command, stack_file
 from edge_runtime import distribution
 from loopback_servers import HttpServer, StalledServer, closed_port, started_servers
 from maintenance.cli import preflight as preflight_command
+from maintenance.cli.preflight import (
+    Check, Target, TlsFailure, Unreachable, api_check, as_json, cors_check, live_check, navigation_check, report,
+    run_checks, url_path,
+)
 from maintenance.edge import ALLOWED_METHODS
-from maintenance.settings import load_from_stack_file
+from maintenance.settings import load_from_stack_file, parse_settings
 from requirements import require_program
 from test_page import CHROMIUM_ARGS
 
@@ -326,3 +332,175 @@ def test_the_browser_check_sends_what_chromium_sends_on_a_navigation(maintenance
     assert (sent["Sec-Fetch-Mode"], sent["Sec-Fetch-Dest"]) == (ours["Sec-Fetch-Mode"], ours["Sec-Fetch-Dest"])
     assert sent["Accept"].split(",")[:3] == ours["Accept"].split(",")[:3] == [
         "text/html", "application/xhtml+xml", "application/xml;q=0.9"]
+
+
+# --- the checks as pure functions, answer by answer (what mutation testing found unchecked) ------
+
+JSON_503 = {"Content-Type": "application/json", "Retry-After": "300"}
+MAINTENANCE_JSON = json.dumps({"maintenance": True, "status": 503})
+PAGE = f"<!doctype html><html><head>{MARKER}</head><body>Down</body></html>"
+
+
+def answer(status, headers=None, text=""):
+    return httpx.Response(status, headers=headers or {}, text=text)
+
+
+def cors_answer(status=204, **changes):
+    headers = {"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
+               "Access-Control-Allow-Methods": "GET, POST"}
+    headers.update({name.replace("_", "-"): value for name, value in changes.items()})
+    return answer(status, {name: value for name, value in headers.items() if value is not None})
+
+
+def test_api_check_needs_the_maintenance_json_and_a_retry_after():
+    assert api_check(answer(503, JSON_503, MAINTENANCE_JSON), "/v1") == Check(
+        "api", True, "GET /v1 with Accept: application/json -> 503 application/json, maintenance JSON, Retry-After 300")
+    assert api_check(answer(503, {"Content-Type": "application/json"}, MAINTENANCE_JSON), "/").detail.endswith(
+        "maintenance JSON, Retry-After missing")
+    assert not api_check(answer(503, {"Content-Type": "application/json"}, MAINTENANCE_JSON), "/").ok
+    assert api_check(answer(200, JSON_503, MAINTENANCE_JSON), "/") == Check(
+        "api", False, "GET / with Accept: application/json -> 200 application/json, not the maintenance JSON, Retry-After 300")
+
+
+def test_navigation_check_needs_the_marker_the_stacks_status_and_with_503_a_retry_after():
+    html = {"Content-Type": "text/html", "Retry-After": "300"}
+    assert navigation_check(answer(503, html, PAGE), "/", 503) == Check(
+        "browser", True, "GET / as a browser navigation -> 503 text/html, with the api-maintenance marker "
+                         "(responseCode 503), Retry-After 300")
+    assert not navigation_check(answer(503, {"Content-Type": "text/html"}, PAGE), "/", 503).ok
+    assert navigation_check(answer(404, {"Content-Type": "text/html"}, PAGE), "/", 404) == Check(
+        "browser", True, "GET / as a browser navigation -> 404 text/html, with the api-maintenance marker (responseCode 404)")
+    assert not navigation_check(answer(200, html, PAGE), "/", 503).ok
+    assert navigation_check(answer(503, html, "<html></html>"), "/", 503) == Check(
+        "browser", False, "GET / as a browser navigation -> 503 text/html, without the api-maintenance marker "
+                          "(responseCode 503), Retry-After 300")
+
+
+def test_cors_check_passes_a_2xx_answer_letting_the_origin_send_a_credentialed_post():
+    assert cors_check(cors_answer(), "/v1") == Check(
+        "cors", True, "OPTIONS /v1 as a CORS preflight from https://app.example.com -> 204, Access-Control-Allow-Origin "
+                      "https://app.example.com, -Allow-Credentials true, -Allow-Methods GET, POST")
+    assert cors_check(cors_answer(200, Access_Control_Allow_Methods=" get ,post "), "/").ok
+    assert cors_check(cors_answer(299), "/").ok
+
+
+@pytest.mark.parametrize("failing", [
+    cors_answer(301), cors_answer(300), cors_answer(199), cors_answer(403),
+    cors_answer(Access_Control_Allow_Origin="*"), cors_answer(Access_Control_Allow_Credentials="TRUE"),
+    cors_answer(Access_Control_Allow_Methods="GET, PUT"), cors_answer(Access_Control_Allow_Methods="POSTS"),
+])
+def test_cors_check_fails_any_other_answer(failing):
+    assert not cors_check(failing, "/").ok
+
+
+def test_cors_check_says_which_headers_are_missing():
+    missing = cors_answer(Access_Control_Allow_Origin=None, Access_Control_Allow_Credentials=None,
+                          Access_Control_Allow_Methods=None)
+    assert cors_check(missing, "/") == Check(
+        "cors", False, "OPTIONS / as a CORS preflight from https://app.example.com -> 204, Access-Control-Allow-Origin "
+                       "missing, -Allow-Credentials missing, -Allow-Methods missing")
+
+
+def test_live_check_passes_the_api_and_fails_an_error_or_the_maintenance_answer():
+    json_200 = {"Content-Type": "application/json"}
+    assert live_check(answer(200, json_200, "{}"), "/health") == Check(
+        "api", True, "GET /health with Accept: application/json -> 200 application/json")
+    assert live_check(answer(302, {"Location": "/"}), "/").ok
+    assert live_check(answer(500, json_200, "{}"), "/") == Check(
+        "api", False, "GET / with Accept: application/json -> 500 application/json")
+    assert live_check(answer(503, JSON_503, MAINTENANCE_JSON), "/") == Check(
+        "api", False, "GET / with Accept: application/json -> 503 application/json, the maintenance answer")
+
+
+SETTINGS = parse_settings({"domain": "api.example.com", "liveTarget": "live.example.net"}, "prod")
+TARGET = Target("d1.cloudfront.net", 443, "--connect")
+
+
+@pytest.mark.parametrize("code, verdict", [
+    (0, "2/2 checks passed: ready to switch to maintenance (exit 0)"),
+    (1, "2/2 checks passed: do not switch to maintenance yet (exit 1)"),
+    (3, "2/2 checks passed: could not connect: do not switch (exit 3)"),
+])
+def test_report_aligns_the_checks_and_ends_with_the_verdict(code, verdict):
+    checks = [Check("tls", True, "fine"), Check("browser", True, "also fine")]
+    assert report("maintenance", SETTINGS, TARGET, checks, code) == "\n".join([
+        "preflight to maintenance: api.example.com (stack prod) at d1.cloudfront.net:443 (--connect)",
+        "  ok  tls      fine",
+        "  ok  browser  also fine",
+        verdict,
+    ])
+
+
+def test_report_counts_only_the_passed_checks_and_marks_the_failed():
+    checks = [Check("api", False, "no"), Check("cors", True, "yes")]
+    assert report("live", SETTINGS, Target("::1", 8443, "--connect"), checks, 1).splitlines()[1:] == [
+        "  NOT api   no", "  ok  cors  yes", "1/2 checks passed: do not switch to live yet (exit 1)"]
+
+
+def test_json_report_carries_target_verdict_and_checks():
+    document = json.loads(as_json("live", SETTINGS, Target("::1", 8443, "--connect"), [Check("api", False, "no")], 1))
+    assert document == {"stack": "prod", "domain": "api.example.com", "to": "live",
+                        "target": {"host": "::1", "port": 8443, "from": "--connect"}, "ready": False, "exit": 1,
+                        "checks": [{"name": "api", "ok": False, "detail": "no"}]}
+    assert json.loads(as_json("live", SETTINGS, TARGET, [], 0))["ready"] is True
+
+
+def test_an_ipv6_target_is_shown_in_brackets():
+    assert (str(Target("::1", 8443, "x")), str(TARGET)) == ("[::1]:8443", "d1.cloudfront.net:443")
+
+
+@pytest.mark.parametrize("text", ["/", "/health?full=1", "/a%20b"])
+def test_a_url_path_is_taken_as_given(text):
+    assert url_path(text) == text
+
+
+@pytest.mark.parametrize("text, message", [
+    ("health", "'health' is not a URL path such as / or /health"),
+    ("/a b", "'/a b' is not a URL path such as / or /health"),
+    ("/a\tb", "'/a\\tb' is not a URL path such as / or /health"),
+    ("/x#top", "'/x#top': a fragment (#...) is never sent; leave it out"),
+])
+def test_a_url_path_that_cannot_be_requested_as_given_is_refused(text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match="^" + re.escape(message) + "$"):
+        url_path(text)
+
+
+class ScriptedProber:
+    """Answers each request from a list, or raises what the list holds, as Prober.send does."""
+
+    def __init__(self, *answers):
+        self.answers, self.sent = list(answers), []
+        self.path, self.target = "/v1", TARGET
+
+    def send(self, method, headers):
+        self.sent.append((method, headers))
+        result = self.answers.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result, {"notAfter": "Dec  1 06:00:00 2099 GMT"}, "TLSv1.3"
+
+
+def test_run_checks_for_maintenance_sends_api_browser_and_cors_requests_in_turn():
+    settings = parse_settings({"domain": "api.example.com", "liveTarget": "live.example.net", "responseCode": "503"}, "p")
+    prober = ScriptedProber(answer(503, JSON_503, MAINTENANCE_JSON),
+                            answer(503, {"Content-Type": "text/html", "Retry-After": "300"}, PAGE), cors_answer())
+    checks, code = run_checks("maintenance", settings, prober)
+    assert [(check.name, check.ok) for check in checks] == [("tls", True), ("api", True), ("browser", True), ("cors", True)]
+    assert checks[0].detail.startswith("certificate valid for api.example.com, TLSv1.3, expires in ")
+    assert code == 0
+    assert [method for method, _ in prober.sent] == ["GET", "GET", "OPTIONS"]
+    assert prober.sent[1][1]["Sec-Fetch-Mode"] == "navigate" and "Origin" in prober.sent[2][1]
+
+
+def test_run_checks_for_live_is_one_api_check_and_fails_on_a_failed_check():
+    checks, code = run_checks("live", SETTINGS, ScriptedProber(answer(500, {"Content-Type": "text/plain"}, "oops")))
+    assert [(check.name, check.ok) for check in checks] == [("tls", True), ("api", False)] and code == 1
+
+
+def test_run_checks_stops_at_a_tls_failure_or_no_answer_with_their_exit_codes():
+    checks, code = run_checks("maintenance", SETTINGS, ScriptedProber(TlsFailure("certificate not valid")))
+    assert (checks, code) == ([Check("tls", False, "certificate not valid")], 1)
+    prober = ScriptedProber(answer(503, JSON_503, MAINTENANCE_JSON), Unreachable("connection refused"))
+    checks, code = run_checks("maintenance", SETTINGS, prober)
+    assert checks[-1] == Check("connect", False, "could not connect to d1.cloudfront.net:443: connection refused")
+    assert [check.name for check in checks] == ["tls", "api", "connect"] and code == 3

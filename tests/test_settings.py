@@ -50,3 +50,143 @@ def test_unquoted_stack_file_values_are_read_as_their_text(tmp_path):
     )
     settings = load_from_stack_file(tmp_path, "dev")
     assert settings.maintenance is True and settings.ttl == 120
+
+
+# --- each setting's rule, value by value (what mutation testing found unchecked) -----------------
+
+BASE = {"domain": "api.example.com", "liveTarget": "live.example.net"}
+ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize("key, raw, attribute, expected", [
+    ("maintenance", "True", "maintenance", True),
+    ("maintenance", "false", "maintenance", False),
+    ("protect", "true", "protect", True),
+    ("zone", " Example.COM. ", "zone", "example.com"),
+    ("liveTarget", "LIVE.Example.net.", "live_target", "live.example.net"),
+    ("certificateArn", f" {ARN} ", "certificate_arn", ARN),
+    ("ttl", " 0 ", "ttl", 0),
+    ("ttl", "86400", "ttl", 86400),
+    ("retryAfter", "1", "retry_after", 1),
+    ("retryAfter", "86400", "retry_after", 86400),
+    ("priceClass", " PriceClass_All ", "price_class", "PriceClass_All"),
+    ("bucketName", " my.maintenance-page ", "bucket_name", "my.maintenance-page"),
+    ("message", "  Back soon.  ", "message", "Back soon."),
+    ("message", "m" * 500, "message", "m" * 500),
+    ("until", " 2026-12-01T06:00:00Z ", "until", datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)),
+    ("contact", " ops@example.com ", "contact", "ops@example.com"),
+    ("contact", "HTTPS://status.example.com/now", "contact", "HTTPS://status.example.com/now"),
+])
+def test_a_good_value_is_taken_and_normalised(key, raw, attribute, expected):
+    assert getattr(parse_settings({**BASE, key: raw}, "dev"), attribute) == expected
+
+
+def test_a_load_balancer_is_taken_instead_of_a_target_and_maintenance_names_the_mode():
+    settings = parse_settings({"domain": "api.example.com", "liveLoadBalancer": " my-balancer ", "maintenance": "true"}, "dev")
+    assert (settings.live_load_balancer, settings.live_target, settings.mode) == ("my-balancer", None, "maintenance")
+
+
+@pytest.mark.parametrize("code", [200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504])
+def test_each_page_status_code_cloudfront_allows_is_taken(code):
+    assert parse_settings({**BASE, "responseCode": f" {code} "}, "dev").response_code == code
+
+
+@pytest.mark.parametrize("key, raw, problem", [
+    ("maintenance", "yes", "must be true or false"),
+    ("domain", "10.0.0.1", "must be a host name, not an IP address (a CNAME points to a name)"),
+    ("domain", "localhost", "must be a fully qualified host name such as api.example.com"),
+    ("domain", "a-.example.com", "must be a fully qualified host name such as api.example.com"),
+    ("zone", ".".join(["a" * 50] * 5) + ".com",  # 259 characters, each label short enough
+     "must be a fully qualified host name such as api.example.com"),
+    ("ttl", "-1", "must be a whole number from 0 to 86400"),
+    ("ttl", "86401", "must be a whole number from 0 to 86400"),
+    ("ttl", "1.5", "must be a whole number from 0 to 86400"),
+    ("retryAfter", "0", "must be a whole number from 1 to 86400"),
+    ("responseCode", "201", "must be one of the page's status codes: 200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504"),
+    ("responseCode", "OK", "must be one of the page's status codes: 200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504"),
+    ("priceClass", "PriceClass_1", "must be one of PriceClass_100, PriceClass_200, PriceClass_All"),
+    ("bucketName", "My-Bucket", "must be 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit"),
+    ("bucketName", "my..bucket", "must not contain two dots in a row"),
+    ("bucketName", "192.168.10.20", "must not look like an IP address"),
+    ("bucketName", "xn--bucket", "uses a prefix or suffix that S3 reserves"),
+    ("bucketName", "bucket-s3alias", "uses a prefix or suffix that S3 reserves"),
+    ("message", "   ", "must not be empty"),
+    ("message", "m" * 501, "must be at most 500 characters, not 501"),
+    ("until", "tomorrow", "must be an ISO-8601 date-time such as 2026-12-01T06:00:00Z"),
+    ("until", "2026-12-01T06:00:00", "must say its time zone: end it with Z or an offset such as +01:00"),
+    ("contact", "https://localhost/", "must be an e-mail address or an https:// URL"),
+    ("contact", "Ops <ops@example.com>", "must be an e-mail address or an https:// URL"),
+    ("contact", "ops@localhost", "must be an e-mail address or an https:// URL"),
+])
+def test_a_bad_value_is_one_problem_naming_the_key_the_rule_and_the_fix(key, raw, problem):
+    with pytest.raises(SettingsError) as failure:
+        parse_settings({**BASE, key: raw}, "dev")
+    shown = raw if len(raw) <= 60 else raw[:57] + "..."
+    fix = {"maintenance": "true", "domain": "api.example.com", "zone": "example.com", "ttl": "60", "retryAfter": "300",
+           "responseCode": "200", "priceClass": "PriceClass_100", "bucketName": "my-maintenance-page",
+           "message": "'Back at 06:00 UTC.'", "until": "2026-12-01T06:00:00Z", "contact": "ops@example.com"}[key]
+    problems = failure.value.problems
+    if key == "domain":  # without a domain there is no zone to compare, so nothing else is said
+        problems = [p for p in problems if "is required" not in p]
+    assert problems == [f"api-maintenance:{key} {problem}, got {shown!r}. Fix: pulumi config set {key} {fix} -s dev"]
+
+
+@pytest.mark.parametrize("raw, problem", [
+    ("nope", "must be an ACM certificate ARN (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID)"),
+    (ARN.replace("us-east-1", "eu-west-1"),
+     "must be a certificate in us-east-1, not eu-west-1: CloudFront only takes certificates from there"),
+])
+def test_a_certificate_outside_us_east_1_or_not_an_arn_is_refused(raw, problem):
+    with pytest.raises(SettingsError) as failure:
+        parse_settings({**BASE, "certificateArn": raw}, "dev")
+    shown = raw if len(raw) <= 60 else raw[:57] + "..."
+    assert failure.value.problems == [
+        f"api-maintenance:certificateArn {problem}, got {shown!r}. "
+        "Fix: pulumi config set certificateArn arn:aws:acm:us-east-1:ACCOUNT:certificate/ID -s dev"
+    ]
+
+
+@pytest.mark.parametrize("raw", ["-balancer", "b" * 33])
+def test_a_load_balancer_name_aws_would_refuse_is_refused(raw):
+    with pytest.raises(SettingsError) as failure:
+        parse_settings({"domain": "api.example.com", "liveLoadBalancer": raw}, "dev")
+    assert failure.value.problems == [
+        f"api-maintenance:liveLoadBalancer must be a load balancer name: 1 to 32 letters, digits and hyphens, "
+        f"not starting or ending with a hyphen, got {raw!r}. Fix: pulumi config set liveLoadBalancer my-balancer -s dev"
+    ]
+
+
+@pytest.mark.parametrize("raw, problems", [
+    ({"liveTarget": "live.example.net"},
+     ["api-maintenance:domain is required: the API's host name. Fix: pulumi config set domain api.example.com -s dev"]),
+    ({**BASE, "zone": "example.org"},
+     ["api-maintenance:domain 'api.example.com' is not inside api-maintenance:zone 'example.org' (a CNAME cannot sit "
+      "at a zone's apex either). Fix: pulumi config set zone example.com -s dev"]),
+    ({**BASE, "zone": "api.example.com"},
+     ["api-maintenance:domain 'api.example.com' is not inside api-maintenance:zone 'api.example.com' (a CNAME cannot "
+      "sit at a zone's apex either). Fix: pulumi config set zone example.com -s dev"]),
+    ({**BASE, "liveLoadBalancer": "my-balancer"},
+     ["api-maintenance: set exactly one of liveTarget (a DNS name) and liveLoadBalancer (a load balancer's name), "
+      "but both are set. Fix: pulumi config rm liveTarget -s dev"]),
+    ({"domain": "api.example.com"},
+     ["api-maintenance: set exactly one of liveTarget (a DNS name) and liveLoadBalancer (a load balancer's name), "
+      "but neither is set. Fix: pulumi config set liveLoadBalancer my-balancer -s dev"]),
+    ({"domain": "api.example.com", "liveTarget": "API.example.com"},
+     ["api-maintenance:liveTarget 'api.example.com' is the domain itself: the record would point at itself. "
+      "Fix: pulumi config set liveTarget my-balancer-123.us-east-1.elb.amazonaws.com -s dev"]),
+    ({**BASE, "tll": "60", "zzzzzz": "1"},
+     ["api-maintenance:tll is not a setting of this program (did you mean ttl?): it would be ignored. "
+      "Fix: pulumi config rm tll -s dev",
+      "api-maintenance:zzzzzz is not a setting of this program; known keys: maintenance, domain, zone, liveTarget, "
+      "liveLoadBalancer, certificateArn, ttl, responseCode, priceClass, bucketName, protect, message, until, "
+      "retryAfter, contact: it would be ignored. Fix: pulumi config rm zzzzzz -s dev"]),
+])
+def test_settings_that_do_not_fit_together_are_each_named_with_the_fix(raw, problems):
+    with pytest.raises(SettingsError) as failure:
+        parse_settings(raw, "dev")
+    assert failure.value.problems == problems
+    assert str(failure.value) == "\n".join(problems)
+
+
+def test_a_sub_domain_zone_is_taken_as_set():
+    assert parse_settings({**BASE, "domain": "api.eu.example.com", "zone": "eu.example.com"}, "dev").zone == "eu.example.com"

@@ -468,3 +468,101 @@ def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
     assert running.returncode == 130, out + err
     assert "Traceback" not in err
     assert took < 1.0, f"exited {took:.1f}s after Ctrl-C"
+
+
+# --- the report as pure functions, answer by answer (what mutation testing found unchecked) -----
+
+def plan_for(desired: str, **changes) -> status.Plan:
+    values = dict(stack="window", domain=DOMAIN, zone="theboss.io", expectation=status.Expectation(desired),
+                  nameservers=(), resolvers=(), url=None, query_timeout=1.0)
+    return status.Plan(**{**values, **changes})
+
+
+ANSWERS = [
+    status.Answer("authoritative", "ns1.example.net 192.0.2.1", "maintenance", DISTRIBUTION, 60),
+    status.Answer("resolver", "192.0.2.53:53", "live", LIVE_TARGET, 300),
+    status.Answer("resolver", "192.0.2.54:53", "unknown", "no CNAME record"),
+    status.Answer("http", "https://api.theboss.io/", "failed", error="ConnectError: refused"),
+]
+
+
+def test_report_lines_up_each_answer_and_sums_them_up():
+    plan = plan_for("maintenance", outputs_problem="the Pulumi CLI is not installed")
+    assert status.report(plan, ANSWERS, 3) == "\n".join([
+        f"{DOMAIN} (stack window) should be in maintenance mode",
+        "  targets: maintenance *.cloudfront.net (name pattern), live *.elb.amazonaws.com (name pattern); "
+        "stack outputs not read: the Pulumi CLI is not installed",
+        f"  ok  authoritative ns1.example.net 192.0.2.1  maintenance {DISTRIBUTION}  TTL 60s",
+        f"  NOT resolver      192.0.2.53:53              live        {LIVE_TARGET}  TTL 300s",
+        "  NOT resolver      192.0.2.54:53              unknown     no CNAME record",
+        "  NOT http          https://api.theboss.io/    failed      ConnectError: refused",
+        "1/4 agree with maintenance; an old answer may live 300s more; 1 failed (exit 3)",
+    ])
+
+
+def test_report_after_waiting_says_when_it_gave_up_and_names_the_targets_sources():
+    sources = {"maintenance": "stack output", "live": "stack file"}
+    plan = plan_for("live", expectation=status.Expectation("live", DISTRIBUTION, LIVE_TARGET), sources=sources)
+    lines = status.report(plan, ANSWERS[1:2], 0, gave_up_after=899.6).splitlines()
+    assert lines[1] == f"  targets: maintenance {DISTRIBUTION} (stack output), live {LIVE_TARGET} (stack file)"
+    assert lines[-1] == "gave up after 900s: 1/1 agree with live (exit 0)"
+    assert status.report(plan, [], 0).splitlines()[-1] == "0/0 agree with live (exit 0)"
+
+
+def test_a_failure_without_a_reason_is_described_as_failed():
+    assert status.report(plan_for("live"), [status.Answer("resolver", "r", "failed")], 3).splitlines()[2].endswith(
+        "failed      failed")
+
+
+def test_json_report_carries_plan_answers_and_elapsed_time():
+    plan = plan_for("maintenance", expectation=status.Expectation("maintenance", DISTRIBUTION))
+    document = json.loads(status.as_json(plan, ANSWERS[:1], 0, elapsed=12.34))
+    assert document == {
+        "stack": "window", "domain": DOMAIN, "desired": "maintenance",
+        "expected": {"maintenance": DISTRIBUTION, "live": "*.elb.amazonaws.com"},
+        "expectedFrom": {"maintenance": "name pattern", "live": "name pattern"}, "outputsProblem": None,
+        "agreed": True, "exit": 0,
+        "answers": [{"role": "authoritative", "server": "ns1.example.net 192.0.2.1", "state": "maintenance",
+                     "answer": DISTRIBUTION, "ttl": 60, "error": None}],
+        "elapsedSeconds": 12.3,
+    }
+    assert "elapsedSeconds" not in json.loads(status.as_json(plan, [], 1)) and not json.loads(status.as_json(plan, [], 1))["agreed"]
+
+
+def test_an_address_is_its_own_server_label():
+    assert status._servers("resolver", "192.0.2.53", 5353) == [status.Server("resolver", "192.0.2.53:5353", "192.0.2.53", 5353)]
+
+
+def test_the_system_resolvers_are_read_from_resolv_conf(tmp_path, monkeypatch):
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 192.0.2.53\nnameserver 2001:db8::53\n")
+    monkeypatch.setattr(status, "RESOLV_CONF", str(conf))
+    assert status.system_resolvers() == [("192.0.2.53", 53), ("2001:db8::53", 53)]
+    monkeypatch.setattr(status, "RESOLV_CONF", str(tmp_path / "missing"))
+    assert status.system_resolvers() == []
+
+
+class ScriptedPlan:
+    """A plan whose checks give the answers in turn, without a network."""
+
+    def __init__(self, desired, *checks):
+        self.expectation, self.checks = status.Expectation(desired), list(checks)
+
+    def check(self):
+        return self.checks.pop(0)
+
+
+def test_wait_returns_at_the_first_check_that_agrees():
+    agreed = [status.Answer("resolver", "r", "live", LIVE_TARGET, 60)]
+    out = io.StringIO()
+    answers, code, elapsed = status.wait(ScriptedPlan("live", agreed), timeout=60, interval=0.01, out=out)
+    assert (answers, code, out.getvalue()) == (agreed, 0, "") and elapsed < 5
+
+
+def test_wait_prints_one_progress_line_a_check_until_the_timeout():
+    stale = [status.Answer("resolver", "r", "maintenance", DISTRIBUTION, 60)]
+    out = io.StringIO()
+    answers, code, elapsed = status.wait(ScriptedPlan("live", *[stale] * 100), timeout=0.25, interval=0.1, out=out)
+    lines = out.getvalue().splitlines()
+    assert code == 1 and elapsed >= 0.25 and 2 <= len(lines) <= 4
+    assert lines[0] == "[    0s] 0/1 agree with live; an old answer may live 60s more"
