@@ -15,7 +15,7 @@ import pytest
 
 from maintenance.cli.main import main
 from maintenance.python_version import unsupported_python
-from maintenance.settings import SECRET, SettingsError, load_from_stack_file, read_stack_config
+from maintenance.settings import SECRET, SettingsError, load_from_pulumi, load_from_stack_file, read_stack_config
 from mock_aws import MockProgram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,3 +207,58 @@ def test_the_program_refuses_an_old_python_before_any_resource(monkeypatch):
 def test_the_encryption_salt_pulumi_adds_on_stack_creation_is_read_past(tmp_path):
     stack_file(tmp_path, text="encryptionsalt: v1:c2FsdA==:v1:AAAA:BBBB\n" + BASE)
     assert load_from_stack_file(tmp_path, "dev").domain == "api.theboss.io"
+
+
+def test_the_program_takes_its_stack_and_region_from_pulumi():
+    loaded = []
+    MockProgram("production", region="eu-west-1").run(lambda: loaded.append(load_from_pulumi()))
+    assert (loaded[0].stack, loaded[0].region, loaded[0].live_load_balancer) == ("production", "eu-west-1", "elb-production-boss")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("just text\n", "must be a YAML mapping with a config: section, not a single value."),
+    ("config:\n  ? {a: 1}\n  : x\n", "config key 'mapping' (line 2) is not NAMESPACE:NAME text"),
+    ("config: just text\n", "config: (line 1) must be a mapping of KEY: VALUE lines, not a single value."),
+])
+def test_the_stack_file_reader_names_what_it_found_instead(tmp_path, content, message):
+    with pytest.raises(SettingsError) as failure:
+        read_stack_config(stack_file(tmp_path, text=content))
+    assert message in str(failure.value)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"config:\n  api-maintenance:domain: x\n  api-maintenance:message: caf\xe9\n",
+     "Pulumi.dev.yaml: line 3 is not UTF-8 text (byte 0xe9); Pulumi reads stack files as UTF-8. "
+     "Fix: save the file as UTF-8"),
+    (b"config:\n  a:b: 1\n  a:b: 2\n",
+     "Pulumi.dev.yaml: config key 'a:b' is set twice (the second time on line 3), so which value applies is unclear. "
+     "Fix: delete one of the two lines"),
+    (b"config:\n  a:b:c: 1\n",
+     "Pulumi.dev.yaml: config key 'a:b:c' (line 2) is not NAMESPACE:NAME text, which Pulumi requires. "
+     "Fix: write it as api-maintenance:KEY, e.g. api-maintenance:maintenance"),
+    (b"- a\n",
+     "Pulumi.dev.yaml: must be a YAML mapping with a config: section, not a list. "
+     "Fix: start the file with `config:` and indent each `api-maintenance:KEY: VALUE` under it"),
+])
+def test_the_stack_file_reader_says_where_and_how_to_fix(tmp_path, content, message):
+    (tmp_path / "Pulumi.dev.yaml").write_bytes(content)
+    with pytest.raises(SettingsError) as failure:
+        read_stack_config(tmp_path / "Pulumi.dev.yaml")
+    assert failure.value.problems == [message]
+
+
+def test_the_stack_file_reader_names_the_file_in_a_yaml_error(tmp_path):
+    with pytest.raises(SettingsError) as failure:
+        read_stack_config(stack_file(tmp_path, text="config: [unclosed\n"))
+    assert str(failure.value).startswith("Pulumi.dev.yaml: ")
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("", {}), ("config:\n", {}), ("other: 1\n", {}),
+    ("config:\n  a:empty:\n  a:tilde: ~\n  a:list: [2, 1]\n  a:secret:\n    secure: v1:AAAA\n"
+     "  a:map: {secure: 1, b: 2}\n  a:one: {b: 2}\n  a:dates: [2026-12-01]\n",
+     {"a:empty": "", "a:tilde": "", "a:list": "[2,1]", "a:secret": SECRET, "a:map": '{"b":2,"secure":1}',
+      "a:one": '{"b":2}', "a:dates": '["2026-12-01"]'}),
+])
+def test_the_stack_file_reader_hands_over_values_as_the_engine_does(tmp_path, content, expected):
+    assert read_stack_config(stack_file(tmp_path, text=content)) == expected

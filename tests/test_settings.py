@@ -1,6 +1,7 @@
 """Settings parsed and validated without Pulumi: defaults, normalisation, the stack-file reader."""
 
-from datetime import datetime, timezone
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -159,9 +160,9 @@ def test_a_load_balancer_name_aws_would_refuse_is_refused(raw):
 @pytest.mark.parametrize("raw, problems", [
     ({"liveTarget": "live.example.net"},
      ["api-maintenance:domain is required: the API's host name. Fix: pulumi config set domain api.example.com -s dev"]),
-    ({**BASE, "zone": "example.org"},
-     ["api-maintenance:domain 'api.example.com' is not inside api-maintenance:zone 'example.org' (a CNAME cannot sit "
-      "at a zone's apex either). Fix: pulumi config set zone example.com -s dev"]),
+    ({**BASE, "domain": "api.theboss.io", "zone": "example.org"},
+     ["api-maintenance:domain 'api.theboss.io' is not inside api-maintenance:zone 'example.org' (a CNAME cannot sit "
+      "at a zone's apex either). Fix: pulumi config set zone theboss.io -s dev"]),
     ({**BASE, "zone": "api.example.com"},
      ["api-maintenance:domain 'api.example.com' is not inside api-maintenance:zone 'api.example.com' (a CNAME cannot "
       "sit at a zone's apex either). Fix: pulumi config set zone example.com -s dev"]),
@@ -190,3 +191,28 @@ def test_settings_that_do_not_fit_together_are_each_named_with_the_fix(raw, prob
 
 def test_a_sub_domain_zone_is_taken_as_set():
     assert parse_settings({**BASE, "domain": "api.eu.example.com", "zone": "eu.example.com"}, "dev").zone == "eu.example.com"
+
+
+def test_until_is_kept_in_utc_on_a_machine_in_another_time_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        until = parse_settings({**BASE, "until": "2026-12-01T07:30:00+01:30"}, "dev").until
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert until.utcoffset() == timedelta(0) and until == datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
+
+
+def test_a_missing_stack_file_is_named_with_the_folder(tmp_path):
+    with pytest.raises(SettingsError) as failure:
+        load_from_stack_file(tmp_path, "prod")
+    assert failure.value.problems == [f"no stack file Pulumi.prod.yaml in {tmp_path}: is 'prod' the stack's name?"]
+
+
+def test_a_secret_region_is_left_unknown(tmp_path):
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region:\n    secure: v1:c2VjcmV0:AAAA\n  api-maintenance:domain: api.example.com\n"
+        "  api-maintenance:liveTarget: x.example.net\n"
+    )
+    assert load_from_stack_file(tmp_path, "dev").region is None
