@@ -227,7 +227,7 @@ def test_the_stack_file_reader_names_what_it_found_instead(tmp_path, content, me
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"config:\n  api-maintenance:domain: x\n  api-maintenance:message: caf\xe9\n",
+    (b"\nconfig:\n  api-maintenance:message: caf\xe9\n",
      "Pulumi.dev.yaml: line 3 is not UTF-8 text (byte 0xe9); Pulumi reads stack files as UTF-8. "
      "Fix: save the file as UTF-8"),
     (b"config:\n  a:b: 1\n  a:b: 2\n",
@@ -236,6 +236,9 @@ def test_the_stack_file_reader_names_what_it_found_instead(tmp_path, content, me
     (b"config:\n  a:b:c: 1\n",
      "Pulumi.dev.yaml: config key 'a:b:c' (line 2) is not NAMESPACE:NAME text, which Pulumi requires. "
      "Fix: write it as api-maintenance:KEY, e.g. api-maintenance:maintenance"),
+    (b"config:\n  - a:b: 1\n",
+     "Pulumi.dev.yaml: config: (line 2) must be a mapping of KEY: VALUE lines, not a list. "
+     "Fix: write each setting as `  api-maintenance:KEY: VALUE` without a leading dash"),
     (b"- a\n",
      "Pulumi.dev.yaml: must be a YAML mapping with a config: section, not a list. "
      "Fix: start the file with `config:` and indent each `api-maintenance:KEY: VALUE` under it"),
@@ -250,7 +253,14 @@ def test_the_stack_file_reader_says_where_and_how_to_fix(tmp_path, content, mess
 def test_the_stack_file_reader_names_the_file_in_a_yaml_error(tmp_path):
     with pytest.raises(SettingsError) as failure:
         read_stack_config(stack_file(tmp_path, text="config: [unclosed\n"))
-    assert str(failure.value).startswith("Pulumi.dev.yaml: ")
+    assert str(failure.value).startswith("Pulumi.dev.yaml: is not valid YAML")
+
+
+def test_a_value_the_reader_cannot_construct_is_named_with_its_line(tmp_path):
+    with pytest.raises(SettingsError) as failure:
+        read_stack_config(stack_file(tmp_path, text="config:\n\n  aws:tags: !custom {a: 1}\n"))
+    assert str(failure.value).startswith("Pulumi.dev.yaml: the value of aws:tags (line 3) cannot be read: ")
+    assert str(failure.value).endswith(". Fix: write it as plain text, a list or a mapping")
 
 
 @pytest.mark.parametrize("content, expected", [

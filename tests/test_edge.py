@@ -276,3 +276,12 @@ def test_the_benchmark_runs_and_reports_a_ratio():
     )
     assert completed.returncode == 0, completed.stderr
     assert re.search(r"^ratio \d+\.\d\d \(worst case: .+; limit 1e\+09\)$", completed.stdout, re.M), completed.stdout
+
+
+def test_line_and_paragraph_separators_are_escaped_in_the_code():
+    # ES5 string literals cannot hold U+2028 or U+2029 (see _js); Node and njs take them raw, so only
+    # the code's text shows whether they were escaped.
+    code = render_function_code("one\u2028two\u2029three", None, 300, 503)
+    assert "\u2028" not in code and "\u2029" not in code
+    [response] = run(code, [request_event(headers={"accept": "application/json"})])
+    assert json.loads(response["body"]["data"])["message"] == "one\u2028two\u2029three"

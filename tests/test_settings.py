@@ -216,3 +216,17 @@ def test_a_secret_region_is_left_unknown(tmp_path):
         "  api-maintenance:liveTarget: x.example.net\n"
     )
     assert load_from_stack_file(tmp_path, "dev").region is None
+
+
+def test_a_host_name_may_have_253_characters_and_no_more():
+    longest = ".".join(["a" * 63] * 3 + ["b" * 61])  # 253 characters: RFC 1035's 255 octets on the wire
+    assert parse_settings({**BASE, "liveTarget": longest}, "dev").live_target == longest
+    with pytest.raises(SettingsError, match="liveTarget must be a fully qualified host name"):
+        parse_settings({**BASE, "liveTarget": longest + "b"}, "dev")
+
+
+def test_a_value_is_shown_whole_up_to_60_characters():
+    for length, shown in ((60, "y" * 60), (61, "y" * 57 + "...")):
+        with pytest.raises(SettingsError) as failure:
+            parse_settings({**BASE, "maintenance": "y" * length}, "dev")
+        assert f"got '{shown}'." in str(failure.value)
