@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,9 @@ def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_
 
 def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
     env = {"PATH": path, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
+    # Under scripts/mutation, the command runs the mutant its test runs (mutmut's trampolines read this).
+    if "MUTANT_UNDER_TEST" in os.environ:
+        env["MUTANT_UNDER_TEST"] = os.environ["MUTANT_UNDER_TEST"]
     return subprocess.run(
         [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(folder), *arguments],
         capture_output=True, text=True, timeout=timeout, env=env,

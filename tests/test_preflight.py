@@ -22,7 +22,7 @@ from maintenance.cli.preflight import (
     run_checks, url_path,
 )
 from maintenance.edge import ALLOWED_METHODS
-from maintenance.settings import load_from_stack_file, parse_settings
+from maintenance.settings import SettingsError, load_from_stack_file, parse_settings
 from requirements import require_program
 from test_page import CHROMIUM_ARGS
 
@@ -504,3 +504,79 @@ def test_run_checks_stops_at_a_tls_failure_or_no_answer_with_their_exit_codes():
     checks, code = run_checks("maintenance", SETTINGS, prober)
     assert checks[-1] == Check("connect", False, "could not connect to d1.cloudfront.net:443: connection refused")
     assert [check.name for check in checks] == ["tls", "api", "connect"] and code == 3
+
+
+def parsed(*arguments):
+    parser = argparse.ArgumentParser()
+    preflight_command.add_arguments(parser)
+    return parser.parse_args(["window", *arguments])
+
+
+def test_the_options_defaults_and_types():
+    args = parsed("--to", "maintenance")
+    assert (args.stack, args.to, args.connect, args.path, args.cacert, args.timeout, args.json, args.cwd) == (
+        "window", "maintenance", None, "/", None, 10.0, False, ".")
+    args = parsed("--to", "live", "--connect", "[::1]", "--path", "/health", "--timeout", "2.5", "--json", "--cwd", "x")
+    assert (args.to, args.connect, args.path, args.timeout, args.json, args.cwd) == (
+        "live", ("::1", 443), "/health", 2.5, True, "x")
+
+
+@pytest.mark.parametrize("arguments", [(), ("--to", "sideways"), ("--to", "maintenance", "--timeout", "0"),
+                                       ("--to", "maintenance", "--path", "health"), ("--to", "live", "--connect", "a..b")])
+def test_the_options_refuse_what_cannot_be_checked(arguments, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parsed(*arguments)
+    assert exit_.value.code == 2 and "usage:" in capsys.readouterr().err
+
+
+def test_connect_is_the_target_whatever_the_stack_says(tmp_path):
+    args = argparse.Namespace(connect=("127.0.0.1", 8443), to="live", stack="window", cwd=str(tmp_path))
+    target = preflight_command.find_target(args, load_from_stack_file(stack_file(tmp_path, True), "window"))
+    assert target == Target("127.0.0.1", 8443, "--connect")
+
+
+def test_the_live_target_of_a_load_balancer_stack_is_the_stack_output_read_in_its_folder(tmp_path, monkeypatch):
+    folder = stack_file(tmp_path, False, live="liveLoadBalancer: elb-production-boss")
+    outputs = {"distributionDomain": "d111111abcdef8.cloudfront.net", "liveTarget": LIVE_TARGET, "mode": "live"}
+    # The stand-in answers only in the stack's folder, as the real CLI finds the project there.
+    monkeypatch.setenv("PATH", fake_pulumi(folder, f"[ \"$(pwd)\" = '{folder}' ] && echo '{json.dumps(outputs)}'"))
+    monkeypatch.chdir(tmp_path.parent)
+    args = argparse.Namespace(connect=None, to="live", stack="window", cwd=str(folder))
+    assert preflight_command.find_target(args, load_from_stack_file(folder, "window")) == Target(
+        LIVE_TARGET, 443, "stack output liveTarget")
+
+
+def test_stack_outputs_without_the_target_name_the_missing_output(tmp_path, monkeypatch):
+    folder = stack_file(tmp_path, False, live="liveLoadBalancer: elb-production-boss")
+    monkeypatch.setenv("PATH", fake_pulumi(folder, "echo '{\"mode\": \"live\"}'"))
+    args = argparse.Namespace(connect=None, to="maintenance", stack="window", cwd=str(folder))
+    with pytest.raises(preflight_command.NoTarget) as failure:
+        preflight_command.find_target(args, load_from_stack_file(folder, "window"))
+    assert str(failure.value) == ("no target to check for --to maintenance (the stack has no output distributionDomain): "
+                                  "give it with --connect HOST[:PORT]")
+
+
+def test_cacert_trusts_only_the_given_file(cacert):
+    trusted = preflight_command._ssl_context(cacert).get_ca_certs()
+    assert [dict(entry[0] for entry in cert["subject"])["organizationName"].split()[0] for cert in trusted] == ["trustme"]
+    with pytest.raises(SettingsError) as empty:
+        preflight_command._ssl_context("")
+    assert empty.value.problems == ["--cacert is empty: give a PEM file of CA certificates, or leave the option out"]
+    with pytest.raises(SettingsError) as missing:
+        preflight_command._ssl_context("/nonexistent/ca.pem")
+    assert missing.value.problems[0].startswith("--cacert /nonexistent/ca.pem: cannot load CA certificates from it (")
+
+
+def test_each_check_names_the_path_it_requested():
+    settings = parse_settings({"domain": "api.example.com", "liveTarget": "live.example.net", "responseCode": "503"}, "p")
+    prober = ScriptedProber(answer(503, JSON_503, MAINTENANCE_JSON),
+                            answer(503, {"Content-Type": "text/html", "Retry-After": "300"}, PAGE), cors_answer())
+    checks, _ = run_checks("maintenance", settings, prober)
+    assert [check.detail.split(" as ")[0].split(" with ")[0] for check in checks[1:]] == ["GET /v1", "GET /v1", "OPTIONS /v1"]
+    checks, _ = run_checks("live", settings, ScriptedProber(answer(200, {"Content-Type": "application/json"}, "{}")))
+    assert checks[1].detail.startswith("GET /v1 with")
+
+
+def test_a_path_httpx_cannot_send_is_refused_with_its_reason():
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^'/\\x01' is not a URL path: Invalid non-printable ASCII"):
+        url_path("/\x01")
