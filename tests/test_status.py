@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import signal
@@ -566,3 +567,63 @@ def test_wait_prints_one_progress_line_a_check_until_the_timeout():
     lines = out.getvalue().splitlines()
     assert code == 1 and elapsed >= 0.25 and 2 <= len(lines) <= 4
     assert lines[0] == "[    0s] 0/1 agree with live; an old answer may live 60s more"
+
+
+def plan_args(folder: Path, **changes) -> argparse.Namespace:
+    values = dict(stack="window", cwd=str(folder), nameserver=[("192.0.2.1", 53)], resolver=[("192.0.2.53", 5353)],
+                  url=None, http=False, query_timeout=2.0)
+    return argparse.Namespace(**{**values, **changes})
+
+
+NAMESERVER = status.Server("authoritative", "192.0.2.1:53", "192.0.2.1", 53)
+RESOLVER = status.Server("resolver", "192.0.2.53:5353", "192.0.2.53", 5353)
+
+
+def test_the_plan_without_the_pulumi_cli_takes_the_stack_file_and_the_options(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    plan = status.make_plan(plan_args(stack_file(tmp_path, False), http=True))
+    assert plan == status.Plan(
+        "window", DOMAIN, "theboss.io", status.Expectation("live", None, LIVE_TARGET), (NAMESERVER,), (RESOLVER,),
+        f"https://{DOMAIN}/", 2.0, {"maintenance": "name pattern", "live": "stack file"}, "the Pulumi CLI is not installed",
+    )
+    assert status.make_plan(plan_args(tmp_path, url="http://127.0.0.1:8080/x", http=False)).url == "http://127.0.0.1:8080/x"
+    assert status.make_plan(plan_args(tmp_path)).url is None
+
+
+def test_the_plan_takes_the_targets_from_the_stack_outputs(tmp_path, monkeypatch):
+    folder = stack_file(tmp_path, True, live="liveLoadBalancer: elb-production-boss")
+    outputs = {"distributionDomain": DISTRIBUTION, "liveTarget": LIVE_TARGET, "mode": "maintenance"}
+    monkeypatch.setenv("PATH", fake_pulumi(folder, f"echo '{json.dumps(outputs)}'"))
+    plan = status.make_plan(plan_args(folder, nameserver=[]))
+    assert (plan.expectation, plan.nameservers, plan.sources, plan.outputs_problem) == (
+        status.Expectation("maintenance", DISTRIBUTION, LIVE_TARGET), (),
+        {"maintenance": "stack output", "live": "stack output"}, None)
+
+
+def test_a_plan_for_a_mode_not_deployed_yet_says_run_pulumi_up(tmp_path, monkeypatch):
+    folder = stack_file(tmp_path, True)
+    monkeypatch.setenv("PATH", fake_pulumi(folder, "echo '{\"mode\": \"live\"}'"))
+    with pytest.raises(status.NotDeployed) as failure:
+        status.make_plan(plan_args(folder))
+    assert str(failure.value) == ("the stack file says maintenance but the last `pulumi up` left it live: "
+                                  "run pulumi up -s window")
+
+
+def test_without_resolver_options_the_plan_asks_the_systems(tmp_path, monkeypatch):
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 192.0.2.53\n")
+    monkeypatch.setattr(status, "RESOLV_CONF", str(conf))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    plan = status.make_plan(plan_args(stack_file(tmp_path, False), resolver=[]))
+    assert plan.resolvers == (status.Server("resolver", "192.0.2.53:53", "192.0.2.53", 53),)
+
+
+def test_the_http_check_asks_for_json_and_classifies_the_answer(api):
+    api.response = ApiServer.MAINTENANCE
+    assert status.probe_http(api.url, 5.0) == status.Answer("http", api.url, "maintenance", "503 application/json")
+    api.response = ApiServer.LIVE
+    assert status.probe_http(api.url, 5.0) == status.Answer("http", api.url, "live", "200 application/json")
+    assert [request["headers"]["Accept"] for request in api.requests] == ["application/json"] * 2
+    refused = status.probe_http(f"http://{closed_port()}/", 5.0)
+    assert (refused.role, refused.state, refused.answer) == ("http", "failed", None)
+    assert refused.error.startswith("ConnectError: ")
