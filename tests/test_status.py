@@ -627,3 +627,48 @@ def test_the_http_check_asks_for_json_and_classifies_the_answer(api):
     refused = status.probe_http(f"http://{closed_port()}/", 5.0)
     assert (refused.role, refused.state, refused.answer) == ("http", "failed", None)
     assert refused.error.startswith("ConnectError: ")
+
+
+def test_the_command_in_process_asks_each_server_and_reports(tmp_path, dnsmasq, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    server = dnsmasq({DOMAIN: LIVE_TARGET}, ttl=300)
+    folder = stack_file(tmp_path, maintenance=False)
+    assert main(["status", "window", "--cwd", str(folder), *both_roles(server)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{DOMAIN} (stack window) should be in live mode"
+    assert [line.split()[:2] for line in out[2:4]] == [["ok", "authoritative"], ["ok", "resolver"]]
+    assert out[-1] == "2/2 agree with live (exit 0)"
+    assert main(["status", "window", "--cwd", str(folder), *both_roles(server), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["exit"], [answer["ttl"] for answer in document["answers"]]) == (0, [300, 300])
+    assert main(["status", "window", "--cwd", str(folder), *both_roles(server), "--wait", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["elapsedSeconds"] >= 0 and captured.err == ""
+
+
+def test_the_command_in_process_exits_1_while_a_server_disagrees_and_2_on_bad_config(tmp_path, dnsmasq, monkeypatch,
+                                                                                   capsys):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    server = dnsmasq({DOMAIN: LIVE_TARGET}, ttl=300)
+    folder = stack_file(tmp_path, maintenance=True)
+    arguments = ["status", "window", "--cwd", str(folder), *both_roles(server)]
+    assert main([*arguments, "--wait", "--timeout", "0.2", "--interval", "0.1"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].startswith("gave up after 0s: 0/2 agree with maintenance; ")
+    (folder / "Pulumi.window.yaml").write_text("config:\n  api-maintenance:ttl: x\n")
+    assert main(arguments) == 2
+    assert capsys.readouterr().err.startswith("error: api-maintenance:ttl must be a whole number")
+
+
+def test_the_options_defaults_and_types():
+    parser = argparse.ArgumentParser()
+    status.add_arguments(parser)
+    args = parser.parse_args(["window"])
+    assert (args.stack, args.nameserver, args.resolver, args.http, args.url, args.wait, args.timeout, args.interval,
+            args.query_timeout, args.json, args.cwd) == ("window", [], [], False, None, False, 900.0, 5.0, 3.0, False, ".")
+    args = parser.parse_args(["window", "--nameserver", "ns1.example.net", "--nameserver", "[::1]:5353",
+                              "--resolver", "192.0.2.53", "--http", "--url", "https://api.example.com/health", "--wait",
+                              "--timeout", "60", "--interval", "0.5", "--query-timeout", "1", "--json", "--cwd", "x"])
+    assert (args.nameserver, args.resolver, args.http, args.url, args.wait, args.timeout, args.interval,
+            args.query_timeout, args.json, args.cwd) == (
+        [("ns1.example.net", 53), ("::1", 5353)], [("192.0.2.53", 53)], True, "https://api.example.com/health", True,
+        60.0, 0.5, 1.0, True, "x")
