@@ -230,3 +230,11 @@ def test_a_value_is_shown_whole_up_to_60_characters():
         with pytest.raises(SettingsError) as failure:
             parse_settings({**BASE, "maintenance": "y" * length}, "dev")
         assert f"got '{shown}'." in str(failure.value)
+
+
+def test_a_bucket_name_may_have_3_to_63_characters():
+    for name in ("abc", "b" * 63):
+        assert parse_settings({**BASE, "bucketName": name}, "dev").bucket_name == name
+    for name in ("ab", "b" * 64):
+        with pytest.raises(SettingsError, match="bucketName must be 3 to 63 lower-case letters"):
+            parse_settings({**BASE, "bucketName": name}, "dev")
