@@ -580,3 +580,12 @@ def test_each_check_names_the_path_it_requested():
 def test_a_path_httpx_cannot_send_is_refused_with_its_reason():
     with pytest.raises(argparse.ArgumentTypeError, match=r"^'/\\x01' is not a URL path: Invalid non-printable ASCII"):
         url_path("/\x01")
+
+
+def test_an_answer_without_a_content_type_fails_the_checks_without_an_error():
+    def untyped(body):  # text= would add a Content-Type
+        return httpx.Response(503, headers={"Retry-After": "300"}, content=body.encode())
+
+    assert not api_check(untyped(MAINTENANCE_JSON), "/").ok
+    assert not navigation_check(untyped(PAGE), "/", 503).ok
+    assert not live_check(untyped(""), "/").ok
