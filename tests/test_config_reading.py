@@ -49,39 +49,97 @@ def status_error(tmp_path) -> str:
     return str(failure.value)
 
 
-# --- unknown keys -------------------------------------------------------------------------
+# --- unknown keys, in the namespace and of it ----------------------------------------------
 
 
-def test_a_mistyped_key_stops_the_program_before_anything_and_says_how_to_remove_it():
+def test_a_mistyped_key_stops_the_program_before_anything_and_names_both_commands():
     message = program_error(MockProgram("production", maintenence="true"))
-    assert "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)" in message
-    assert "Fix: pulumi config rm maintenence -s production" in message
+    assert ("api-maintenance:maintenence is not a setting of this program: did you mean api-maintenance:maintenance? "
+            "Fix: pulumi config rm maintenence -s production, then pulumi config set maintenance true -s production"
+            ) in message
+    assert "ignored" not in message
 
 
 def test_a_key_unlike_any_lists_the_known_keys():
     message = program_error(MockProgram("production", colour="blue"))
     assert "api-maintenance:colour is not a setting of this program; known keys: maintenance, domain" in message
-    assert "pulumi config rm colour -s production" in message
+    assert "Fix: pulumi config rm colour -s production" in message and "config set" not in message
 
 
 def test_keys_from_the_language_host_environment_are_checked_too(monkeypatch):
     # `pulumi up` passes config to a Python program as JSON in PULUMI_CONFIG, not through CONFIG.
     program = MockProgram("production")
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"api-maintenance:Maintenance": "true", "aws:region": "us-east-1"}))
-    assert "api-maintenance:Maintenance is not a setting of this program (did you mean maintenance?)" in program_error(program)
+    assert "api-maintenance:Maintenance is not a setting of this program: did you mean api-maintenance:maintenance?" \
+        in program_error(program)
 
 
-def test_other_namespaces_are_not_this_programs_business():
+@pytest.mark.parametrize("key", ["api-maintenence:maintenance", "maintenance:maintenance", "other-project:maintenence"])
+def test_a_typo_in_the_namespace_stops_the_program_naming_the_key_it_means(key):
     program = MockProgram("production")
-    program.config.update({"aws:profile": "ops", "other-project:maintenence": "true"})
+    program.config[key] = "true"
+    message = program_error(program)
+    assert f"{key} is in the namespace {key.split(':')[0]}, which this program does not read" in message
+    assert "did you mean api-maintenance:maintenance?" in message
+    assert (f"Fix: pulumi config rm {key} -s production, then pulumi config set maintenance true -s production"
+            in message)
+
+
+def test_the_fix_sets_the_value_the_typo_held_quoted_for_the_shell():
+    program = MockProgram("production")
+    program.config["api-maintenence:message"] = "Back at 06:00 UTC, we're sorry."
+    assert ("pulumi config set message 'Back at 06:00 UTC, we'\"'\"'re sorry.' -s production"
+            in program_error(program))
+
+
+def test_a_held_value_the_meant_key_refuses_is_not_suggested():
+    program = MockProgram("production")
+    program.config["api-maintenence:ttl"] = "soon"
+    assert "then pulumi config set ttl 60 -s production" in program_error(program)
+
+
+def test_a_secret_typo_value_is_not_shown(monkeypatch):
+    program = MockProgram("production")
+    program.config["api-maintenence:contact"] = "hidden-ops@theboss.io"
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["api-maintenence:contact"]))
+    message = program_error(program)
+    assert "hidden-ops" not in message
+    assert "then pulumi config set contact ops@example.com -s production" in message
+
+
+def test_the_aws_and_pulumi_namespaces_stay_allowed():
+    program = MockProgram("production")
+    program.config.update({"aws:profile": "ops", "aws:skipMetadataApiCheck": "false", "pulumi:tags": '{"team":"api"}'})
     assert program.run().outputs["mode"] == "live"
 
 
 def test_status_refuses_the_same_mistyped_key(tmp_path):
     stack_file(tmp_path, "  api-maintenance:maintenence: 'true'\n")
     message = status_error(tmp_path)
-    assert "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)" in message
-    assert "pulumi config rm maintenence -s dev" in message
+    assert "api-maintenance:maintenence is not a setting of this program: did you mean api-maintenance:maintenance?" \
+        in message
+    assert "pulumi config rm maintenence -s dev, then pulumi config set maintenance true -s dev" in message
+
+
+def test_status_refuses_a_typo_in_the_namespace(tmp_path):
+    stack_file(tmp_path, "  api-maintenence:maintenance: 'true'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "maintenance", "status", "dev", "--cwd", str(tmp_path), "--resolver", "127.0.0.1:53"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert ("api-maintenence:maintenance is in the namespace api-maintenence, which this program does not read"
+            in result.stderr)
+    assert "Fix: pulumi config rm api-maintenence:maintenance -s dev, then pulumi config set maintenance true -s dev" \
+        in result.stderr
+
+
+def test_a_secret_typo_in_the_stack_file_is_refused_too(tmp_path):
+    # A secret of an unknown key is no setting left at its default: it is a typo all the same.
+    stack_file(tmp_path, "  api-maintenance:maintenence:\n    secure: v1:c2VjcmV0:AAAA\n")
+    message = status_error(tmp_path)
+    assert "api-maintenance:maintenence is not a setting of this program" in message
+    assert "then pulumi config set maintenance true -s dev" in message
 
 
 # --- one reading of every value -------------------------------------------------------------
@@ -137,7 +195,15 @@ def test_a_secret_status_needs_is_a_clear_error(tmp_path, key):
                + f"  api-maintenance:{key}:\n    secure: v1:c2VjcmV0:AAAA\n")
     message = status_error(tmp_path)
     assert f"api-maintenance:{key} in Pulumi.dev.yaml is a secret, which only Pulumi can decrypt" in message
-    assert f"Fix: pulumi config set {key} VALUE -s dev (without --secret)" in message
+    value = "false" if key == "maintenance" else "VALUE"
+    assert f"Fix: pulumi config set {key} {value} -s dev (without --secret)" in message
+
+
+def test_a_secret_maintenance_is_refused_with_a_reason_that_fits_a_boolean(tmp_path):
+    stack_file(tmp_path, "  api-maintenance:maintenance:\n    secure: v1:c2VjcmV0:AAAA\n")
+    message = status_error(tmp_path)
+    assert "(it only says whether maintenance is on, which the public DNS record shows anyway; it is no secret)" in message
+    assert "names a resource" not in message
 
 
 # --- malformed stack files, through `python -m maintenance status` ----------------------------------

@@ -46,7 +46,7 @@ def test_shipped_stack_files(stack, domain, balancer, protect):
 def test_unquoted_stack_file_values_are_read_as_their_text(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text(
         "config:\n  api-maintenance:domain: api.example.com\n  api-maintenance:liveTarget: x.example.net\n"
-        "  api-maintenance:maintenance: true\n  api-maintenance:ttl: 120\n  other:key: 1\n"
+        "  api-maintenance:maintenance: true\n  api-maintenance:ttl: 120\n  aws:skipMetadataApiCheck: false\n"
     )
     settings = load_from_stack_file(tmp_path, "dev")
     assert settings.maintenance is True and settings.ttl == 120
