@@ -85,7 +85,9 @@ def test_bucket_is_private_encrypted_and_owner_enforced():
     ownership = run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     encryption = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["inputs"]
-    assert encryption["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    # SSE-C blocked, as S3 reports it since it blocks SSE-C by default: no diff on every preview.
+    assert encryption["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"},
+                                    "blockedEncryptionTypes": ["SSE-C"]}]
     for resource in (block, ownership, encryption):
         assert resource["bucket"] == "maintenance-prod-boss"
 
@@ -195,6 +197,7 @@ def test_distribution_settings():
     assert origin["originAccessControlId"] == access_control["id"]
     assert distribution["aliases"] == ["api.theboss.io"]
     assert distribution["enabled"] is True
+    assert distribution["staging"] is False  # said, so an imported distribution is not replaced
     assert "defaultRootObject" not in distribution  # every page view is rewritten to the page's key
     assert distribution["priceClass"] == "PriceClass_100"
     assert distribution["isIpv6Enabled"] is True
