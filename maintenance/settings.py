@@ -176,7 +176,8 @@ def _certificate_arn(raw: str) -> str:
     return raw.strip()
 
 
-def _bucket_name(raw: str) -> str:
+def bucket_name(raw: str) -> str:
+    """An S3 bucket name as the program takes it (S3 User Guide, "General purpose bucket naming rules")."""
     name = raw.strip()
     problem = None
     if not _BUCKET_NAME.match(name):
@@ -251,7 +252,7 @@ _FIELDS: dict[str, _Field] = {
     "ttl": _Field("ttl", _integer_between(0, MAX_TTL), "60", 60),
     "responseCode": _Field("response_code", _response_code, "200", 503),
     "priceClass": _Field("price_class", _price_class, "PriceClass_100", "PriceClass_100"),
-    "bucketName": _Field("bucket_name", _bucket_name, "my-maintenance-page"),
+    "bucketName": _Field("bucket_name", bucket_name, "my-maintenance-page"),
     "protect": _Field("protect", _boolean, "true", False),
     "message": _Field("message", _message, "'Back at 06:00 UTC.'", DEFAULT_MESSAGE),
     "until": _Field("until", _until, "2026-12-01T06:00:00Z"),
@@ -450,7 +451,7 @@ def read_stack_config(path: Path) -> dict[str, object]:
     try:
         document = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        raise problem(f"is not valid YAML: {error}. Fix: {_yaml_fix(error)}") from None
+        raise problem(_yaml_problem(error, text)) from None
     except RecursionError:
         raise problem(
             "nests lists or mappings too deeply to read. Fix: write each setting as `"
@@ -494,12 +495,19 @@ def read_stack_config(path: Path) -> dict[str, object]:
     return config
 
 
-def _yaml_fix(error: yaml.YAMLError) -> str:
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        return (f"line {line} holds the character U+{error.character:04X}, which YAML does not allow. "
+                "Fix: delete it, or write it as an escape in double quotes (\"\\x01\")")
     mark = getattr(error, "problem_mark", None)
-    where = f"line {mark.line + 1}" if mark else "the file"
+    if mark is None:
+        return f"is not valid YAML: {error}. Fix: correct it, or restore it from version control"
+    what = ", ".join(filter(None, (getattr(error, "context", None), getattr(error, "problem", None))))
     return (
-        f"correct {where}: each setting sits under config: as `  {PROJECT}:KEY: VALUE`, "
-        "and a value that holds `: ` or ` #`, or starts with a bracket or a quote, is put in quotes"
+        f"line {mark.line + 1}, column {mark.column + 1} is not valid YAML ({what}). Fix: correct that line: "
+        f"each setting sits under config: as `  {PROJECT}:KEY: VALUE`, and a value that holds `: ` or ` #`, "
+        "or starts with a bracket or a quote, goes in quotes"
     )
 
 

@@ -266,6 +266,21 @@ def test_classic_load_balancer_is_found_after_elbv2():
     assert run.outputs["liveTarget"] == balancer_dns_name("elb-production-boss")
 
 
+@pytest.mark.parametrize("lookup", ["application_balancers", "classic_balancers"])
+def test_a_balancers_dns_name_is_normalised_as_aws_may_give_it_in_mixed_case(monkeypatch, lookup):
+    # A balancer's name may hold capitals and starts its DNS name; DNS compares names without
+    # case (RFC 4343), so the record, and `status`'s comparison, take the lower-case form.
+    import mock_aws
+
+    monkeypatch.setattr(mock_aws, "balancer_dns_name", lambda name, region=REGION: "ELB-Production-1.US-EAST-1.ELB.AMAZONAWS.COM.")
+    account = FakeAccount.with_everything()
+    account.application_balancers.clear()
+    getattr(account, lookup).add("elb-production-boss")
+    run = run_program("production", account=account)
+    assert run.outputs["liveTarget"] == "elb-production-1.us-east-1.elb.amazonaws.com"
+    assert run.one(RECORD)["inputs"]["records"] == ["elb-production-1.us-east-1.elb.amazonaws.com"]
+
+
 def test_live_target_given_directly_needs_no_balancer_lookup():
     run = run_program("production", liveLoadBalancer=None, liveTarget="Live.Example.NET.")
     assert run.outputs["liveTarget"] == "live.example.net"
