@@ -151,8 +151,8 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         context = {"aws:SecureTransport": secure, "aws:SourceArn": source_arn, "aws:SourceAccount": ACCOUNT}
         return Request(action, resource, ("Service", "cloudfront.amazonaws.com"), context)
 
-    def anonymous(secure, action="s3:GetObject"):
-        return Request(action, page, None, {"aws:SecureTransport": secure})
+    def anonymous(secure, action="s3:GetObject", resource=page):
+        return Request(action, resource, None, {"aws:SecureTransport": secure})
 
     return [
         ("this distribution over HTTP", cloudfront(distribution_arn, "false"), ALLOW),
@@ -162,6 +162,10 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         ("anonymous over HTTP", anonymous("false"), EXPLICIT_DENY),
         ("anonymous over HTTPS", anonymous("true"), IMPLICIT_DENY),
         ("anonymous PutObject over HTTPS", anonymous("true", "s3:PutObject"), IMPLICIT_DENY),
+        # The TLS rule covers the bucket itself, not only its objects.
+        ("anonymous ListBucket over HTTP", anonymous("false", "s3:ListBucket", f"arn:aws:s3:::{bucket}"), EXPLICIT_DENY),
+        ("anonymous GetBucketPolicy over HTTP", anonymous("false", "s3:GetBucketPolicy", f"arn:aws:s3:::{bucket}"),
+         EXPLICIT_DENY),
         ("this distribution PutObject", cloudfront(distribution_arn, "true", "s3:PutObject"), IMPLICIT_DENY),
         ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), IMPLICIT_DENY),
         ("this distribution DeleteObject", cloudfront(distribution_arn, "true", "s3:DeleteObject"), IMPLICIT_DENY),
