@@ -534,7 +534,7 @@ def _config_value(node) -> object:
     return json.dumps(loader.construct_object(node, deep=True), sort_keys=True, separators=(",", ":"), default=str)
 
 
-def stack_file(project_dir: Path, stack: str) -> Path:
+def _stack_file(project_dir: Path, stack: str) -> Path:
     """The stack's settings file: Pulumi.STACK.yaml, named after the stack's own name.
 
     A qualified name (ORG/STACK, ORG/PROJECT/STACK) names the same file as its last part: the CLI
@@ -571,7 +571,7 @@ def load_from_stack_file(project_dir: Path, stack: str, needs: tuple[str, ...] =
     A secret (`secure:`) value cannot be read here: for a key in `needs` that is an error,
     for any other key it is left out (its default applies).
     """
-    path = stack_file(project_dir, stack)
+    path = _stack_file(project_dir, stack)
     config = read_stack_config(path)
     problems = []
     for key in needs:
