@@ -272,6 +272,13 @@ def command_error(tmp_path, command: str, stack: str = "dev") -> str:
     return result.stderr
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_a_typo_in_the_namespace(tmp_path, command):
+    stack_file(tmp_path, "  api-maintenence:maintenance: 'true'\n")
+    assert ("api-maintenence:maintenance is in the namespace api-maintenence, which this program does not read"
+            in command_error(tmp_path, command))
+
+
 @pytest.mark.parametrize("until", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
 def test_an_until_beyond_pythons_dates_is_a_config_error_in_the_program(tmp_path, until):
     path = stack_file(tmp_path, f"  api-maintenance:until: '{until}'\n")
