@@ -118,7 +118,15 @@ class MaintenanceSite(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             "bucket-encryption",
             bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            rules=[{
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                # What S3 reports once it blocks SSE-C by default (S3 User Guide, "Blocking or
+                # unblocking SSE-C for a general purpose bucket": from April 2026, for new buckets
+                # and existing ones with no SSE-C objects). Left out, some provider versions show a
+                # diff on every preview (hashicorp/terraform-provider-aws#47320), and a switch
+                # would no longer change one property only.
+                "blocked_encryption_types": ["SSE-C"],
+            }],
             opts=child,
         )
         key, page = page_object(page_template, settings)
@@ -154,6 +162,10 @@ class MaintenanceSite(pulumi.ComponentResource):
         self.distribution = aws.cloudfront.Distribution(
             "distribution",
             enabled=True,
+            # Said, not left to the provider: `staging` forces a new distribution, and an unset one
+            # can plan the replacement of an imported distribution (pulumi/pulumi-aws#5229, where a
+            # maintainer gives this workaround), which would fail on CNAMEAlreadyExists or under protect.
+            staging=False,
             comment=fit(f"Maintenance page for {settings.domain}", DISTRIBUTION_COMMENT_LIMIT),
             aliases=[settings.domain],
             origins=[

@@ -297,7 +297,7 @@ def test_a_malformed_stack_file_exits_2_naming_the_problem(tmp_path):
     (tmp_path / "Pulumi.window.yaml").write_text("config: [unclosed\n")
     result = preflight(tmp_path, "--to", "maintenance")
     assert result.returncode == 2
-    assert "Pulumi.window.yaml: is not valid YAML" in result.stderr
+    assert "Pulumi.window.yaml: line 2, column 1 is not valid YAML" in result.stderr
 
 
 def test_help_lists_the_exit_codes(maintenance_stack):

@@ -85,7 +85,9 @@ def test_bucket_is_private_encrypted_and_owner_enforced():
     ownership = run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     encryption = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["inputs"]
-    assert encryption["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    # SSE-C blocked, as S3 reports it since it blocks SSE-C by default: no diff on every preview.
+    assert encryption["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"},
+                                    "blockedEncryptionTypes": ["SSE-C"]}]
     for resource in (block, ownership, encryption):
         assert resource["bucket"] == "maintenance-prod-boss"
 
@@ -149,8 +151,8 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         context = {"aws:SecureTransport": secure, "aws:SourceArn": source_arn, "aws:SourceAccount": ACCOUNT}
         return Request(action, resource, ("Service", "cloudfront.amazonaws.com"), context)
 
-    def anonymous(secure, action="s3:GetObject"):
-        return Request(action, page, None, {"aws:SecureTransport": secure})
+    def anonymous(secure, action="s3:GetObject", resource=page):
+        return Request(action, resource, None, {"aws:SecureTransport": secure})
 
     return [
         ("this distribution over HTTP", cloudfront(distribution_arn, "false"), ALLOW),
@@ -160,6 +162,10 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         ("anonymous over HTTP", anonymous("false"), EXPLICIT_DENY),
         ("anonymous over HTTPS", anonymous("true"), IMPLICIT_DENY),
         ("anonymous PutObject over HTTPS", anonymous("true", "s3:PutObject"), IMPLICIT_DENY),
+        # The TLS rule covers the bucket itself, not only its objects.
+        ("anonymous ListBucket over HTTP", anonymous("false", "s3:ListBucket", f"arn:aws:s3:::{bucket}"), EXPLICIT_DENY),
+        ("anonymous GetBucketPolicy over HTTP", anonymous("false", "s3:GetBucketPolicy", f"arn:aws:s3:::{bucket}"),
+         EXPLICIT_DENY),
         ("this distribution PutObject", cloudfront(distribution_arn, "true", "s3:PutObject"), IMPLICIT_DENY),
         ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), IMPLICIT_DENY),
         ("this distribution DeleteObject", cloudfront(distribution_arn, "true", "s3:DeleteObject"), IMPLICIT_DENY),
@@ -195,6 +201,7 @@ def test_distribution_settings():
     assert origin["originAccessControlId"] == access_control["id"]
     assert distribution["aliases"] == ["api.theboss.io"]
     assert distribution["enabled"] is True
+    assert distribution["staging"] is False  # said, so an imported distribution is not replaced
     assert "defaultRootObject" not in distribution  # every page view is rewritten to the page's key
     assert distribution["priceClass"] == "PriceClass_100"
     assert distribution["isIpv6Enabled"] is True
@@ -261,6 +268,21 @@ def test_classic_load_balancer_is_found_after_elbv2():
     tokens = [token for token, _ in run.invokes]
     assert tokens[1:3] == ["aws:lb/getLoadBalancer:getLoadBalancer", "aws:elb/getLoadBalancer:getLoadBalancer"]
     assert run.outputs["liveTarget"] == balancer_dns_name("elb-production-boss")
+
+
+@pytest.mark.parametrize("lookup", ["application_balancers", "classic_balancers"])
+def test_a_balancers_dns_name_is_normalised_as_aws_may_give_it_in_mixed_case(monkeypatch, lookup):
+    # A balancer's name may hold capitals and starts its DNS name; DNS compares names without
+    # case (RFC 4343), so the record, and `status`'s comparison, take the lower-case form.
+    import mock_aws
+
+    monkeypatch.setattr(mock_aws, "balancer_dns_name", lambda name, region=REGION: "ELB-Production-1.US-EAST-1.ELB.AMAZONAWS.COM.")
+    account = FakeAccount.with_everything()
+    account.application_balancers.clear()
+    getattr(account, lookup).add("elb-production-boss")
+    run = run_program("production", account=account)
+    assert run.outputs["liveTarget"] == "elb-production-1.us-east-1.elb.amazonaws.com"
+    assert run.one(RECORD)["inputs"]["records"] == ["elb-production-1.us-east-1.elb.amazonaws.com"]
 
 
 def test_live_target_given_directly_needs_no_balancer_lookup():

@@ -240,7 +240,7 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:ttl: lots\n  api-maintenance:liveTarget: x.example.com\n",
          "api-maintenance:ttl must be a whole number"),
         ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:maintenence: true\n  api-maintenance:liveTarget: x.example.com\n",
-         "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)"),
+         "api-maintenance:maintenence is not a setting of this program: did you mean api-maintenance:maintenance?"),
         ((), "config: [unclosed\n", "is not valid YAML"),
         (("--resolver", "a..b"), None, "argument --resolver: 'a..b' is not a host name"),
         (("--nameserver", "x" * 64 + ".theboss.io:53"), None, "is not a host name: encoding with 'idna' codec failed"),
