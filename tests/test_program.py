@@ -290,7 +290,10 @@ BAD_INPUT = [
     ({"ttl": "abc"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl 60"),
     ({"ttl": "86401"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl"),
     ({"ttl": "-1"}, "api-maintenance:ttl", "pulumi config set ttl"),
-    ({"responseCode": "201"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode"),
+    ({"responseCode": "201"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
+    # The page carries neither the Allow a 405 must have nor the Content-Range a 416 should (RFC 9110, 15.5.6, 15.5.17).
+    ({"responseCode": "405"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
+    ({"responseCode": "416"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
     ({"responseCode": "ok"}, "api-maintenance:responseCode", "pulumi config set responseCode"),
     ({"priceClass": "PriceClass_300"}, "api-maintenance:priceClass must be one of PriceClass_100", "pulumi config set priceClass"),
     ({"bucketName": "Maintenance_Prod"}, "api-maintenance:bucketName", "pulumi config set bucketName"),
