@@ -145,7 +145,9 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
 
     def cloudfront(source_arn, secure, action="s3:GetObject", resource=page):
         # CloudFront signs with origin access control; S3 sees the service principal and the
-        # distribution as aws:SourceArn ("Restricting access to an Amazon S3 origin").
+        # distribution as aws:SourceArn ("Restricting access to an Amazon S3 origin"). Signing
+        # always, it asks over HTTPS whatever the viewer used (same page, Create a new origin
+        # access control): "this distribution over HTTP" is a request CloudFront never makes.
         context = {"aws:SecureTransport": secure, "aws:SourceArn": source_arn, "aws:SourceAccount": ACCOUNT}
         return Request(action, resource, ("Service", "cloudfront.amazonaws.com"), context)
 
@@ -153,7 +155,7 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         return Request(action, page, None, {"aws:SecureTransport": secure})
 
     return [
-        ("this distribution over HTTP", cloudfront(distribution_arn, "false"), ALLOW),
+        ("this distribution over HTTP", cloudfront(distribution_arn, "false"), EXPLICIT_DENY),
         ("this distribution over HTTPS", cloudfront(distribution_arn, "true"), ALLOW),
         ("another distribution over HTTP", cloudfront(OTHER_DISTRIBUTION, "false"), EXPLICIT_DENY),
         ("another distribution over HTTPS", cloudfront(OTHER_DISTRIBUTION, "true"), IMPLICIT_DENY),
@@ -161,7 +163,7 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         ("anonymous over HTTPS", anonymous("true"), IMPLICIT_DENY),
         ("anonymous PutObject over HTTPS", anonymous("true", "s3:PutObject"), IMPLICIT_DENY),
         ("this distribution PutObject", cloudfront(distribution_arn, "true", "s3:PutObject"), IMPLICIT_DENY),
-        ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), IMPLICIT_DENY),
+        ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), EXPLICIT_DENY),
         ("this distribution DeleteObject", cloudfront(distribution_arn, "true", "s3:DeleteObject"), IMPLICIT_DENY),
         ("this distribution ListBucket", cloudfront(distribution_arn, "true", "s3:ListBucket", f"arn:aws:s3:::{bucket}"),
          IMPLICIT_DENY),
@@ -169,7 +171,7 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_bucket_policy_lets_only_this_distribution_read_over_http_and_https(stack):
+def test_bucket_policy_lets_only_this_distribution_read_and_no_one_without_tls(stack):
     run = run_program(stack)
     policy = json.loads(run.one(POLICY)["inputs"]["policy"])
     bucket = run.one(BUCKET)["outputs"]["bucket"]
