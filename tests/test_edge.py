@@ -390,6 +390,9 @@ def test_the_benchmark_runs_and_reports_a_ratio():
     )
     assert completed.returncode == 0, completed.stderr
     assert re.search(r"^ratio \d+\.\d\d \(worst case: .+; limit 1e\+09\)$", completed.stdout, re.M), completed.stdout
+    # Non-ASCII headers cost njs more than ASCII ones of the same size: they are timed too.
+    timed = set(re.findall(r"^ +\d+ ns/call +\d+\.\d\dx  (.+)$", completed.stdout, re.M))
+    assert {"16 KB Accept of \u00e9,", "16 KB Accept of emoji,", "16 KB Origin of \u00e9", "16 KB Origin of emoji"} <= timed
 
 
 # --- only the built-ins CloudFront's runtime lists ---------------------------------------
