@@ -106,7 +106,7 @@ function acceptable(text, start, end) {
 
 // Whether text[start, end), in lower case, is the media type `type`, with or without parameters.
 function isType(text, start, end, type) {
-  if (text.slice(start, start + type.length) !== type) return false;
+  if (!text.startsWith(type, start)) return false;
   var after = text.codePointAt(start + type.length);
   return start + type.length === end || after === 59 || after === 32 || after === 9;  // ; space tab
 }
@@ -121,12 +121,13 @@ function acceptSays(accept) {
   for (var n = 0; n < ACCEPT_RANGES && start <= limit; n++) {
     var end = text.indexOf(",", start);
     if (end < 0 || end > limit) end = limit;
-    while (text.codePointAt(start) === 32 || text.codePointAt(start) === 9) start++;
-    if (isType(text, start, end, "text/html")) {
+    var first = text.codePointAt(start);
+    while (first === 32 || first === 9) first = text.codePointAt(++start);
+    if (first === 116 && isType(text, start, end, "text/html")) {
       var weighted = acceptable(text, start, end);
       if (n === 0) says.htmlFirst = weighted;
       if (!weighted) says.htmlRefused = true;
-    } else if (isType(text, start, end, "application/xhtml+xml") && acceptable(text, start, end)) {
+    } else if (first === 97 && isType(text, start, end, "application/xhtml+xml") && acceptable(text, start, end)) {
       says.xhtml = true;
     }
     start = end + 1;
