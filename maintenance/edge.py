@@ -112,7 +112,8 @@ function isType(text, start, end, type) {
 }
 
 // What the first media ranges of Accept say, reading at most ACCEPT_PREFIX characters (all ASCII)
-// and ACCEPT_RANGES ranges, with no allocation per range beyond two short slices.
+// and ACCEPT_RANGES ranges, comparing each in place, and only when its first letter can begin
+// one of the two types (116 "t", 97 "a").
 function acceptSays(accept) {
   var text = asciiPrefix(accept, ACCEPT_PREFIX).toLowerCase();
   var limit = text.length < accept.length ? text.lastIndexOf(",") : text.length;  // drop a range cut short
