@@ -35,7 +35,9 @@ MESSAGE_MAX_LENGTH = 500
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # The page's status codes: those CloudFront allows on its own error pages (custom error responses),
 # all of which mean something for a page that stands in for the API; 503 is RFC 9110's for a window.
-CLOUDFRONT_RESPONSE_CODES = (200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504)
+# Not 405 or 416: a 405 must carry Allow and a 416 should carry Content-Range (RFC 9110, 15.5.6 and
+# 15.5.17), which the page has not.
+CLOUDFRONT_RESPONSE_CODES = (200, 400, 403, 404, 414, 500, 501, 502, 503, 504)
 MAX_TTL = 86400
 CERTIFICATE_REGION = "us-east-1"
 
@@ -250,7 +252,7 @@ _FIELDS: dict[str, _Field] = {
     "liveLoadBalancer": _Field("live_load_balancer", _load_balancer_name, "my-balancer"),
     "certificateArn": _Field("certificate_arn", _certificate_arn, "arn:aws:acm:us-east-1:ACCOUNT:certificate/ID"),
     "ttl": _Field("ttl", _integer_between(0, MAX_TTL), "60", 60),
-    "responseCode": _Field("response_code", _response_code, "200", 503),
+    "responseCode": _Field("response_code", _response_code, "503", 503),
     "priceClass": _Field("price_class", _price_class, "PriceClass_100", "PriceClass_100"),
     "bucketName": _Field("bucket_name", bucket_name, "my-maintenance-page"),
     "protect": _Field("protect", _boolean, "true", False),

@@ -47,15 +47,12 @@ def fit(text: str, limit: int) -> str:
 
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
-    """Only this distribution may read objects; everyone else must also use TLS.
+    """Only this distribution may read objects, and no one may reach the bucket without TLS.
 
-    For an S3 origin CloudFront uses the viewer's protocol ("Request and response behavior for
-    Amazon S3 origins", Protocols), so a plain-HTTP page view reaches the bucket over HTTP; the
-    TLS rule therefore spares requests whose AWS:SourceArn is this distribution. That key is
-    present only when a service calls on behalf of a resource ("AWS global condition context
-    keys", aws:SourceArn), and a negated operator such as StringNotEquals is true when the key
-    is missing ("IAM JSON policy elements: Condition operators"), so anonymous callers and
-    every other distribution stay denied without TLS. aws:SecureTransport is always present.
+    With origin access control set to always sign, "communication between CloudFront and Amazon
+    S3 is always through HTTPS" whatever protocol the viewer used ("Restrict access to an Amazon
+    S3 origin", Create a new origin access control), so the Deny needs no exception: a plain-HTTP
+    page view still reaches the bucket over HTTPS. aws:SecureTransport is in every request.
     """
     return json.dumps(
         {
@@ -70,15 +67,12 @@ def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
                     "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
                 },
                 {
-                    "Sid": "DenyRequestsWithoutTLSExceptThisDistribution",
+                    "Sid": "DenyRequestsWithoutTLS",
                     "Effect": "Deny",
                     "Principal": "*",
                     "Action": "s3:*",
                     "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {
-                        "Bool": {"aws:SecureTransport": "false"},
-                        "StringNotEquals": {"AWS:SourceArn": distribution_arn},
-                    },
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 },
             ],
         }
@@ -147,6 +141,7 @@ class MaintenanceSite(pulumi.ComponentResource):
             "origin-access-control",
             description=fit(f"CloudFront reads the {settings.domain} maintenance page", ACCESS_CONTROL_DESCRIPTION_LIMIT),
             origin_access_control_origin_type="s3",
+            # Always signing is what makes CloudFront reach the bucket over HTTPS (bucket_policy).
             signing_behavior="always",
             signing_protocol="sigv4",
             opts=child,

@@ -5,6 +5,15 @@ version "1.0"; context with distributionDomainName, distributionId, eventType an
 viewer.ip; request with method, uri, querystring, headers (lower-case names, each
 {"value": ...}) and cookies (Cookie headers are not in headers); for viewer-response events
 also response with statusCode (an integer), statusDescription, headers and cookies.
+
+The engines. CloudFront runs `cloudfront-js-2.0`, which looks like njs 0.8 or later: AWS lists as
+unavailable in 2.0 exactly the non-standard string methods (bytesFrom, fromBytes, fromUTF8,
+toBytes, toUTF8) that njs 0.8.0 removed (Developer Guide, "JavaScript runtime features for
+CloudFront Functions"; nginx.org, "Changes with njs 0.8.0"). Debian ships njs 0.7.9, which still
+has them. The code uses none; test_edge.py checks every built-in it uses against the lists of
+"JavaScript runtime 2.0 features for CloudFront Functions", since both engines here have more than
+that page allows (charCodeAt, for one). njs indexes strings by code point, Node by UTF-16 unit: the
+function reads a header only up to its first non-ASCII character, before which the two agree.
 """
 
 from __future__ import annotations

@@ -147,7 +147,9 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
 
     def cloudfront(source_arn, secure, action="s3:GetObject", resource=page):
         # CloudFront signs with origin access control; S3 sees the service principal and the
-        # distribution as aws:SourceArn ("Restricting access to an Amazon S3 origin").
+        # distribution as aws:SourceArn ("Restricting access to an Amazon S3 origin"). Signing
+        # always, it asks over HTTPS whatever the viewer used (same page, Create a new origin
+        # access control): "this distribution over HTTP" is a request CloudFront never makes.
         context = {"aws:SecureTransport": secure, "aws:SourceArn": source_arn, "aws:SourceAccount": ACCOUNT}
         return Request(action, resource, ("Service", "cloudfront.amazonaws.com"), context)
 
@@ -155,7 +157,7 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         return Request(action, resource, None, {"aws:SecureTransport": secure})
 
     return [
-        ("this distribution over HTTP", cloudfront(distribution_arn, "false"), ALLOW),
+        ("this distribution over HTTP", cloudfront(distribution_arn, "false"), EXPLICIT_DENY),
         ("this distribution over HTTPS", cloudfront(distribution_arn, "true"), ALLOW),
         ("another distribution over HTTP", cloudfront(OTHER_DISTRIBUTION, "false"), EXPLICIT_DENY),
         ("another distribution over HTTPS", cloudfront(OTHER_DISTRIBUTION, "true"), IMPLICIT_DENY),
@@ -167,7 +169,7 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
         ("anonymous GetBucketPolicy over HTTP", anonymous("false", "s3:GetBucketPolicy", f"arn:aws:s3:::{bucket}"),
          EXPLICIT_DENY),
         ("this distribution PutObject", cloudfront(distribution_arn, "true", "s3:PutObject"), IMPLICIT_DENY),
-        ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), IMPLICIT_DENY),
+        ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), EXPLICIT_DENY),
         ("this distribution DeleteObject", cloudfront(distribution_arn, "true", "s3:DeleteObject"), IMPLICIT_DENY),
         ("this distribution ListBucket", cloudfront(distribution_arn, "true", "s3:ListBucket", f"arn:aws:s3:::{bucket}"),
          IMPLICIT_DENY),
@@ -175,7 +177,7 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_bucket_policy_lets_only_this_distribution_read_over_http_and_https(stack):
+def test_bucket_policy_lets_only_this_distribution_read_and_no_one_without_tls(stack):
     run = run_program(stack)
     policy = json.loads(run.one(POLICY)["inputs"]["policy"])
     bucket = run.one(BUCKET)["outputs"]["bucket"]
@@ -312,7 +314,10 @@ BAD_INPUT = [
     ({"ttl": "abc"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl 60"),
     ({"ttl": "86401"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl"),
     ({"ttl": "-1"}, "api-maintenance:ttl", "pulumi config set ttl"),
-    ({"responseCode": "201"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode"),
+    ({"responseCode": "201"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
+    # The page carries neither the Allow a 405 must have nor the Content-Range a 416 should (RFC 9110, 15.5.6, 15.5.17).
+    ({"responseCode": "405"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
+    ({"responseCode": "416"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
     ({"responseCode": "ok"}, "api-maintenance:responseCode", "pulumi config set responseCode"),
     ({"priceClass": "PriceClass_300"}, "api-maintenance:priceClass must be one of PriceClass_100", "pulumi config set priceClass"),
     ({"bucketName": "Maintenance_Prod"}, "api-maintenance:bucketName", "pulumi config set bucketName"),
