@@ -453,6 +453,10 @@ def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
     running = subprocess.Popen(
         [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(stack_file(tmp_path, False)), *arguments],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        # An operator's Ctrl-C reaches a command whose SIGINT is at its default. A background job of a
+        # non-interactive shell starts with SIGINT ignored, and Python turns SIGINT into KeyboardInterrupt
+        # only "if the parent process has not changed it" (Python docs, signal, "General rules").
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         stalled.wait_for_client()  # the command is now waiting for its answers
