@@ -26,6 +26,15 @@ EXIT_AGREED = 0
 EXIT_DISAGREES = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+# How much of a refused value an error shows: enough to recognise it, never a screenful.
+SHOWN_CHARACTERS = 60
+
+
+def shown(text: str) -> str:
+    """A refused value as an error quotes it: its repr, cut short when long."""
+    if len(text) <= SHOWN_CHARACTERS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARACTERS]!r}... ({len(text)} characters)"
 
 
 def error_json(code: int, error: str) -> str:

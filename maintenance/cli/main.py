@@ -6,8 +6,7 @@ import os
 import sys
 
 from ..python_version import unsupported_python
-from .answers import EXIT_USAGE, error_json
-from .options import SHOWN_CHARACTERS, shown
+from .answers import EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown
 
 # name -> (module, one-line help); a module is imported only when its command runs.
 COMMANDS = {

@@ -10,21 +10,13 @@ from typing import Callable
 import httpx
 
 from ..settings import is_ip_address
+from .answers import shown
 
 # A label as it goes on the wire: letters, digits, hyphens inside, and the underscore of
 # service names (_dmarc); the idna codec has turned any Unicode label into xn--.
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.IGNORECASE)
 # A day: longer than any maintenance window waits, and far from float's limits.
 MAX_SECONDS = 86400.0
-# How much of a refused value an error shows: enough to recognise it, never a screenful.
-SHOWN_CHARACTERS = 60
-
-
-def shown(text: str) -> str:
-    """A refused value as an error quotes it: its repr, cut short when long."""
-    if len(text) <= SHOWN_CHARACTERS:
-        return repr(text)
-    return f"{text[:SHOWN_CHARACTERS]!r}... ({len(text)} characters)"
 
 
 def _check_host(text: str, host: str) -> None:

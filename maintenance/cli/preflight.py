@@ -19,9 +19,11 @@ from typing import Optional
 import httpx
 
 from ..settings import Settings, SettingsError, load_from_stack_file
-from .answers import EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json, report_error
+from .answers import (
+    EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json, report_error, shown,
+)
 from .bounded_http import BoundedClient, BoundedResponse, is_slow
-from .options import endpoint, positive_seconds, shown
+from .options import endpoint, positive_seconds
 from .pulumi_stack import read_stack_outputs
 from .window import overrun
 

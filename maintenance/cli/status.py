@@ -417,9 +417,9 @@ def run(args: argparse.Namespace) -> int:
     without_wait = [option for option in ("timeout", "interval") if getattr(args, option) is not None and not args.wait]
     if without_wait:
         options = " and ".join(f"--{option}" for option in without_wait)
-        verb = "applies" if len(without_wait) == 1 else "apply"
+        verb, them = ("applies", "it") if len(without_wait) == 1 else ("apply", "them")
         return report_error(f"{options} {verb} only with --wait: add --wait to poll until every answer agrees, "
-                            "or leave it out (--query-timeout bounds each answer)", EXIT_USAGE, args.json)
+                            f"or leave {them} out (--query-timeout bounds each answer)", EXIT_USAGE, args.json)
     try:
         plan = make_plan(args)
     # OSError: a --nameserver or --resolver host name that does not resolve.
