@@ -263,12 +263,13 @@ class ScriptedDns:
     """A name server on loopback, UDP and TCP on one port, answering one CNAME and recording each query.
 
     `truncate_udp` answers UDP with the TC flag and no records, as a server does when the answer does not
-    fit; `silent_tcp` takes TCP connections and never answers.
+    fit, after `udp_delay` seconds; `silent_tcp` takes TCP connections and never answers.
     """
 
-    def __init__(self, name: str, target: str, truncate_udp: bool = False, silent_tcp: bool = False):
+    def __init__(self, name: str, target: str, truncate_udp: bool = False, udp_delay: float = 0.0,
+                 silent_tcp: bool = False):
         self.name, self.target = name, target
-        self.truncate_udp, self.silent_tcp = truncate_udp, silent_tcp
+        self.truncate_udp, self.udp_delay, self.silent_tcp = truncate_udp, udp_delay, silent_tcp
         self.queries: list[tuple[str, bool]] = []  # (transport, recursion desired)
         self.address = fresh_address()
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -297,6 +298,7 @@ class ScriptedDns:
                 wire, client = self.udp.recvfrom(65535)
             except OSError:
                 return
+            time.sleep(self.udp_delay)
             self.udp.sendto(self._answer(dns.message.from_wire(wire), "udp").to_wire(), client)
 
     def _serve_tcp(self):

@@ -528,7 +528,8 @@ def test_a_truncated_answer_is_asked_again_over_tcp(tmp_path):
 
 
 def test_the_retry_over_tcp_gets_only_the_time_left(tmp_path):
-    server = ScriptedDns(DOMAIN, DISTRIBUTION, truncate_udp=True, silent_tcp=True)
+    # The truncated answer comes after 0.6 s of the 1 s: the retry over TCP has 0.4 s left, not 1 s.
+    server = ScriptedDns(DOMAIN, DISTRIBUTION, truncate_udp=True, udp_delay=0.6, silent_tcp=True)
     try:
         started = time.monotonic()
         answer = status.ask(status.Server("resolver", server.endpoint, server.address, server.port), DOMAIN,
