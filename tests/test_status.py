@@ -454,9 +454,9 @@ def test_an_http_server_that_never_answers_is_failed_exit_3(tmp_path, dnsmasq):
 def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
     silent, stalled = SilentServer(), StalledServer()
     if command == "status":
-        arguments = ["--resolver", silent.endpoint, "--url", stalled.url, "--query-timeout", "8"]
+        arguments = ["--resolver", silent.endpoint, "--url", stalled.url, "--query-timeout", "8", "--json"]
     else:
-        arguments = ["--to", "live", "--connect", stalled.endpoint, "--timeout", "8"]
+        arguments = ["--to", "live", "--connect", stalled.endpoint, "--timeout", "8", "--json"]
     running = subprocess.Popen(
         [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(stack_file(tmp_path, False)), *arguments],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
@@ -479,6 +479,7 @@ def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
     assert running.returncode == 130, out + err
     assert "Traceback" not in err
     assert took < 1.0, f"exited {took:.1f}s after Ctrl-C"
+    assert json.loads(out) == {"exit": 130, "error": "interrupted (Ctrl-C)"}
 
 
 def test_a_dripping_http_answer_is_slow_and_ends_at_the_query_timeout(tmp_path, dnsmasq):
