@@ -112,7 +112,27 @@ def started_servers(start, stop):
         stop(server)
 
 
-class HttpServer:
+class _ServerThread:
+    """A socketserver on loopback, served on a thread of its own; over TLS with a trustme certificate."""
+
+    def _start(self, server: socketserver.TCPServer, certificate, sni: list | None = None) -> None:
+        self.server = server
+        if certificate is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            certificate.configure_cert(context)
+            if sni is not None:
+                context.sni_callback = lambda _socket, name, _context: sni.append(name)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.endpoint = f"127.0.0.1:{server.server_address[1]}"
+        self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class HttpServer(_ServerThread):
     """An HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
 
     With a trustme certificate it speaks TLS and records the SNI each client sent. It records
@@ -142,19 +162,7 @@ class HttpServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        if certificate is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            certificate.configure_cert(context)
-            context.sni_callback = lambda _socket, name, _context: server.sni.append(name)
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.endpoint = f"127.0.0.1:{self.httpd.server_port}"
-        self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._start(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler), certificate, self.sni)
 
 
 class ApiServer(HttpServer):
@@ -202,7 +210,7 @@ def closed_port() -> str:
         return f"127.0.0.1:{probe.getsockname()[1]}"
 
 
-class StreamingServer:
+class StreamingServer(_ServerThread):
     """A TCP (or, with a trustme certificate, TLS) server writing each connection the chunks `answer()` yields.
 
     For answers no well-behaved server sends: one that drips a few bytes at a time, or one too big to hold.
@@ -218,19 +226,9 @@ class StreamingServer:
                 except OSError:  # the client gave up, as it should
                     pass
 
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        if certificate is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            certificate.configure_cert(context)
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.endpoint = f"127.0.0.1:{self.server.server_address[1]}"
-        self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._start(server, certificate)
 
 
 def http_answer(body: bytes, content_length: int | None = None) -> bytes:
