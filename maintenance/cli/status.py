@@ -63,7 +63,8 @@ exit codes:
   0    every answer agrees with the stack file's mode
   1    some server still gives the other mode (or an unknown target)
   2    usage or config error, or the stack file's mode is not deployed yet
-  3    a server failed (timeout, SERVFAIL, NXDOMAIN, refused, connection error);
+  3    a server failed (timeout, SERVFAIL, NXDOMAIN, refused, connection error,
+       an HTTP answer not complete within --query-timeout);
        with --wait: 1 or 3 as above once --timeout has passed
   130  interrupted (Ctrl-C)
 """
@@ -408,7 +409,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interval", type=positive_seconds, metavar="S",
                         help=f"with --wait: seconds between checks (default {WAIT_INTERVAL:g})")
     parser.add_argument("--query-timeout", type=positive_seconds, default=3.0, metavar="S",
-                        help="seconds to wait for one server's answer, DNS or HTTP (default 3)")
+                        help="seconds for one server's whole answer, DNS or HTTP (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
 
