@@ -346,7 +346,8 @@ def test_no_resolver_configured_exits_2_naming_the_option(tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("package", ["dns", "yaml"])
-def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package, as_json):
     # A python without the package: its import fails as it would there (PyYAML is imported late).
     blocked = textwrap.dedent(f"""
         import runpy, sys
@@ -356,6 +357,7 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
                     raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         sys.meta_path.insert(0, Missing())
         sys.argv = ["maintenance", "status", "window", "--resolver", {closed_port()!r}]
+        sys.argv += {["--json"] if as_json else []!r}
         runpy.run_module("maintenance", run_name="__main__")
     """)
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60,
@@ -365,6 +367,12 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
     assert result.stderr.startswith(f"error: No module named '{package}': python -m maintenance needs the packages")
     assert "venv/bin/python -m maintenance status ..." in result.stderr
     assert "python3 -m venv venv && venv/bin/pip install -r requirements.txt" in result.stderr
+    if as_json:
+        assert json.loads(result.stdout) == {
+            "exit": 2, "error": f"No module named '{package}': python -m maintenance needs the packages in "
+                                "requirements.txt"}
+    else:
+        assert result.stdout == ""
 
 
 def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):

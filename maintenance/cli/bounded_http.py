@@ -58,8 +58,8 @@ class _DeadlineStream(httpcore.NetworkStream):
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
         # The handshake is part of connecting: httpcore's SyncStream reports its timeout as ConnectTimeout.
-        tls = self.stream.start_tls(ssl_context, server_hostname, self.backend.time_left(timeout, httpcore.ConnectTimeout))
-        return _DeadlineStream(tls, self.backend)
+        timeout = self.backend.time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, timeout), self.backend)
 
     def get_extra_info(self, info: str):
         return self.stream.get_extra_info(info)
@@ -103,7 +103,8 @@ class BoundedClient:
     def close(self) -> None:
         self._client.close()
 
-    def fetch(self, method: str, url: str, headers: dict[str, str], extensions: Optional[dict] = None) -> BoundedResponse:
+    def fetch(self, method: str, url: str, headers: dict[str, str],
+              extensions: Optional[dict] = None) -> BoundedResponse:
         """The answer, its body read up to BODY_LIMIT; httpx.HTTPError when it fails or is slow."""
         self._backend.deadline = time.monotonic() + self.timeout
         request = self._client.build_request(method, url, headers=headers, extensions=extensions)

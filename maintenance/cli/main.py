@@ -51,11 +51,13 @@ def _wants_json(parser: argparse.ArgumentParser, argv: list[str]) -> bool:
     return flag.parse_known_args(argv)[0].json
 
 
-def _import(command: str):
+def _import(command: str, as_json: bool):
     try:
         return importlib.import_module(COMMANDS[command][0])
     except ModuleNotFoundError as error:
         _explain_missing_package(error, command)
+        if as_json:
+            print(error_json(EXIT_USAGE, f"{error}: python -m maintenance needs the packages in requirements.txt"))
         return None
 
 
@@ -71,7 +73,8 @@ def main(argv=None) -> int:
     chosen = next((word for word in argv if not word.startswith("-")), None)
     module = None
     if chosen in COMMANDS:
-        module = _import(chosen)
+        # The word itself: without its module, the command's parser cannot read the command line.
+        module = _import(chosen, "--json" in argv)
         if module is None:
             return EXIT_USAGE
         command_parser = parsers[chosen]
