@@ -25,7 +25,7 @@ from .answers import (
 from .bounded_http import BoundedClient, BoundedResponse, is_slow
 from .options import endpoint, positive_seconds
 from .pulumi_stack import read_stack_outputs
-from .window import overrun
+from .overrun import overrun
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1

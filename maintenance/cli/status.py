@@ -51,7 +51,7 @@ from .answers import (
 from .bounded_http import BoundedClient, is_slow
 from .options import endpoint, http_url, positive_seconds
 from .pulumi_stack import read_stack_outputs
-from .window import overrun
+from .overrun import overrun
 
 RESOLV_CONF = "/etc/resolv.conf"
 NAME_PATTERN = "name pattern"
