@@ -563,7 +563,7 @@ def test_a_server_given_twice_is_asked_once(tmp_path, dnsmasq):
     (("--wiat",), None, "unrecognized arguments: --wiat"),
     (("--query-timeout", "0"), None, "argument --query-timeout: '0': must be more than 0 seconds"),
     (("--timeout", "5"), None, "--timeout applies only with --wait"),
-    ((), "config: [unclosed\n", "Pulumi.window.yaml: is not valid YAML"),
+    ((), "config: [unclosed\n", "Pulumi.window.yaml: line 2, column 1 is not valid YAML"),
 ])
 def test_json_errors_are_one_document_on_stdout(tmp_path, arguments, stack_yaml, error):
     if stack_yaml is None:
