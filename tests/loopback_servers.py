@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import http.server
 import itertools
 import json
 import os
 import socket
 import ssl
 import subprocess
-import threading
 import time
 
 import dns.exception
 import dns.message
 import dns.query
 
+from maintenance.cli.local_edge import EdgeServer, Reply
 from requirements import require_program
 
 _NEXT_ADDRESS = itertools.count(os.getpid() % 100 + 20)
@@ -109,8 +108,8 @@ def started_servers(start, stop):
         stop(server)
 
 
-class HttpServer:
-    """An HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
+class HttpServer(EdgeServer):
+    """`serve`'s HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
 
     With a trustme certificate it speaks TLS and records the SNI each client sent. It records
     every request too, so tests can see what a client really put on the wire.
@@ -119,39 +118,19 @@ class HttpServer:
     def __init__(self, answer, certificate=None):
         self.requests: list[dict] = []
         self.sni: list[str | None] = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _respond(self):
-                server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
-                status, headers, body = answer(self.command, self.path, self.headers)
-                data = body.encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-
-            do_GET = do_HEAD = do_OPTIONS = do_POST = _respond
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = None
         if certificate is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             certificate.configure_cert(context)
-            context.sni_callback = lambda _socket, name, _context: server.sni.append(name)
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.endpoint = f"127.0.0.1:{self.httpd.server_port}"
-        self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
+            context.sni_callback = lambda _socket, name, _context: self.sni.append(name)
 
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        def recorded(method, path, headers, _client):
+            self.requests.append({"method": method, "path": path, "headers": dict(headers)})
+            status, response_headers, body = answer(method, path, headers)
+            return Reply(status, response_headers, body.encode(), "")
+
+        super().__init__(recorded, context=context)
+        self.start()
 
 
 class ApiServer(HttpServer):
