@@ -282,6 +282,9 @@ class EdgeServer:
                  context: Optional[ssl.SSLContext] = None, log: Optional[Callable[[str, str, Reply], None]] = None):
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body go out in two writes; with Nagle's algorithm the body waits
+            # for the client's delayed ACK of the headers: 21 requests a second here, not 280.
+            disable_nagle_algorithm = True
 
             def version_string(self):
                 return "maintenance-serve"
