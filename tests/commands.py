@@ -46,7 +46,9 @@ def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr
     return subprocess.Popen(
         _command_line(command, folder, arguments), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         encoding="utf-8", env=_environment(path),
-        # A shell starting background jobs gives them SIGINT ignored, and Python keeps it so.
+        # "When job control is not in effect, asynchronous commands ignore SIGINT" (Bash manual,
+        # Signals), and Python turns SIGINT into KeyboardInterrupt only "if the parent process has
+        # not changed it" (Python docs, signal, General rules): so a CI job started with & would not stop.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
