@@ -61,3 +61,12 @@ def fake_pulumi(folder: Path, script: str) -> str:
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     return f"{bin_dir}:/usr/bin:/bin"
+
+
+def process_running(pid: int | str) -> bool:
+    """True while the process exists and is not a zombie waiting to be collected."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

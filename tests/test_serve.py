@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from client_headers import CLIENTS
-from commands import DOMAIN, ROOT, run_command, start_command, stack_file
+from commands import DOMAIN, ROOT, process_running, run_command, start_command, stack_file
 from maintenance.edge import ALLOWED_METHODS
 from maintenance.settings import load_from_stack_file
 from maintenance.site import PAGE_TEMPLATE, page_object
@@ -239,17 +239,9 @@ def test_ctrl_c_ends_it_at_once_with_its_engine(stack, serve):
     assert code in (0, 130)
     assert "Traceback" not in served.process.stderr.read()
     deadline = time.monotonic() + 10
-    while _running(engine) and time.monotonic() < deadline:
+    while process_running(engine) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(engine), "the engine process outlives serve"
-
-
-def _running(pid: str) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert not process_running(engine), "the engine process outlives serve"
 
 
 def test_a_port_in_use_exits_2_saying_so(stack):

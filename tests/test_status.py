@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
+from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, process_running, run_command, stack_file
 from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, closed_port, fresh_address, started_servers
 from maintenance.cli import status
 from maintenance.cli.main import main
@@ -403,18 +403,9 @@ def test_a_hung_pulumi_cli_is_ended_with_its_children(tmp_path, monkeypatch):
     assert outputs.values == {} and outputs.problem == "`pulumi stack output` gave no answer within 0.5s"
     pid = int(child_pid.read_text())
     deadline = time.monotonic() + 5
-    while _running(pid) and time.monotonic() < deadline:
+    while process_running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(pid), f"the CLI's child {pid} was left running"
-
-
-def _running(pid: int) -> bool:
-    """True while the process exists and is not a zombie waiting to be collected."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert not process_running(pid), f"the CLI's child {pid} was left running"
 
 
 @pytest.mark.parametrize("file_mode, deployed", [(True, "live"), (False, "maintenance")])
