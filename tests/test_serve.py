@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from email.message import Message
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import pytest
 
 from client_headers import CLIENTS
 from commands import DOMAIN, ROOT, process_running, run_command, start_command, stack_file
+from maintenance.cli.local_edge import FUNCTION_FAILED, Engine, LocalDistribution
 from maintenance.edge import ALLOWED_METHODS
 from maintenance.settings import load_from_stack_file
 from maintenance.site import PAGE_TEMPLATE, page_object
@@ -295,3 +297,24 @@ def test_without_njs_it_runs_in_node_and_says_so(stack, tmp_path, serve):
 def test_a_bad_port_is_a_usage_error(stack, port, message):
     result = run_command("serve", stack, "--port", port)
     assert result.returncode == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["njs", "node"])
+def test_a_function_that_throws_or_an_engine_that_stops_is_cloudfronts_503(stack, engine):
+    require_program(engine)
+    distribution = LocalDistribution(load_from_stack_file(stack, "window"), engine)
+    try:
+        headers = Message()
+        headers["Accept"] = "application/json"
+        distribution.engine.close()
+        distribution.engine = Engine(engine, 'function handler(e) { throw new TypeError("no " + e.request.uri); }')
+        thrown = distribution.answer("GET", "/v1/users", headers, "127.0.0.1")
+        assert (thrown.status, thrown.kind) == (503, FUNCTION_FAILED)
+        assert thrown.headers == {"content-type": "text/plain; charset=utf-8"}
+        assert thrown.body == b"The CloudFront function returned an execution error: TypeError: no /v1/users\n"
+        distribution.engine._process.kill()
+        stopped = distribution.answer("GET", "/v1/users", headers, "127.0.0.1")
+        assert (stopped.status, stopped.kind) == (503, FUNCTION_FAILED)
+        assert stopped.body.startswith(f"The CloudFront function returned an execution error: {engine} stopped".encode())
+    finally:
+        distribution.close()
