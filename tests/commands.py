@@ -36,9 +36,8 @@ def _environment(path: str) -> dict[str, str]:
 
 
 def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
-    return subprocess.run(
-        _command_line(command, folder, arguments), capture_output=True, text=True, timeout=timeout, env=_environment(path),
-    )
+    return subprocess.run(_command_line(command, folder, arguments), capture_output=True, text=True, timeout=timeout,
+                          env=_environment(path))
 
 
 def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin") -> subprocess.Popen:

@@ -318,3 +318,9 @@ def test_a_function_that_throws_or_an_engine_that_stops_is_cloudfronts_503(stack
         assert stopped.body.startswith(f"The CloudFront function returned an execution error: {engine} stopped".encode())
     finally:
         distribution.close()
+
+
+def test_help_lists_the_exit_codes(stack):
+    result = run_command("serve", stack, "--help")
+    assert result.returncode == 0
+    assert "exit codes:" in result.stdout and "a port in use" in result.stdout and "130" in result.stdout

@@ -136,8 +136,9 @@ def banner(args: argparse.Namespace, settings: Settings, engine: str, server: Ed
     else:
         url = f"https://{settings.domain}:{server.port}/"
         connect = f"{'[' + host + ']' if ':' in host else host}:{server.port}"
+        resolve = f"{settings.domain}:{server.port}:{host}"
         lines += [f"  {url} at {connect}, certificate from a throwaway CA: {tls.ca_file}", "try:",
-                  *try_lines(url, ["--cacert", str(tls.ca_file), "--resolve", f"{settings.domain}:{server.port}:{host}"])]
+                  *try_lines(url, ["--cacert", str(tls.ca_file), "--resolve", resolve])]
         cwd = [] if args.cwd == "." else ["--cwd", args.cwd]
         check = ["python", "-m", "maintenance", "preflight", args.stack, "--to", "maintenance",
                  "--connect", connect, "--cacert", str(tls.ca_file), *cwd]
