@@ -254,7 +254,16 @@ def test_a_port_in_use_exits_2_saying_so(stack):
         result = run_command("serve", stack, "--port", str(port))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert f"error: cannot listen on 127.0.0.1 port {port}: Address already in use" in result.stderr
+    assert f"error: cannot listen on 127.0.0.1 port {port}: Address already in use. Fix: give another with --port" \
+        in result.stderr
+
+
+def test_an_address_not_of_this_machine_exits_2_asking_for_another(stack):
+    result = run_command("serve", stack, "--host", "192.0.2.1", "--port", "0")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert ("error: cannot listen on 192.0.2.1 port 0: Cannot assign requested address. "
+            "Fix: give an address of this machine with --host, such as 127.0.0.1") in result.stderr
 
 
 @pytest.mark.parametrize("config, message", [

@@ -9,6 +9,7 @@ domain, with a certificate from a throwaway CA, so that `preflight` can rehearse
 from __future__ import annotations
 
 import argparse
+import errno
 import shlex
 import shutil
 import ssl
@@ -175,8 +176,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             server = EdgeServer(distribution.answer, (args.host, args.port), tls.context if tls else None, log)
         except OSError as error:
-            print(f"error: cannot listen on {args.host} port {args.port}: {error.strerror or error}. "
-                  "Fix: give another with --port, or stop what uses it", file=sys.stderr)
+            fix = ("give another with --port, or stop what uses it" if error.errno == errno.EADDRINUSE
+                   else "give an address of this machine with --host, such as 127.0.0.1")
+            print(f"error: cannot listen on {args.host} port {args.port}: {error.strerror or error}. Fix: {fix}",
+                  file=sys.stderr)
             return EXIT_USAGE
         try:
             print(banner(args, settings, engine, server, tls), flush=True)
