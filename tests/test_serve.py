@@ -322,6 +322,7 @@ def test_a_function_that_throws_or_an_engine_that_stops_is_cloudfronts_503(stack
         assert thrown.headers == {"content-type": "text/plain; charset=utf-8"}
         assert thrown.body == b"The CloudFront function returned an execution error: TypeError: no /v1/users\n"
         distribution.engine._process.kill()
+        distribution.engine._process.wait()  # gone before the next event is written
         stopped = distribution.answer("GET", "/v1/users", headers, "127.0.0.1")
         assert (stopped.status, stopped.kind) == (503, FUNCTION_FAILED)
         assert stopped.body.startswith(f"The CloudFront function returned an execution error: {engine} stopped".encode())

@@ -131,7 +131,10 @@ class Engine:
 
 def _stop(process: subprocess.Popen) -> None:
     # End of input ends the loop; the engine exits by itself.
-    process.stdin.close()
+    try:
+        process.stdin.close()
+    except BrokenPipeError:  # it has stopped already, with an event still in the buffer
+        pass
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
