@@ -19,6 +19,9 @@ from .settings import Settings
 # request while the page is cached (tests/test_cache.py models it, and the bound a change takes).
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 OBJECT_CACHE_CONTROL = "public, max-age=60"
+PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+# The page's template ships with the program (the project's site/ folder), whichever folder holds the stack file.
+PAGE_TEMPLATE = Path(__file__).resolve().parent.parent / "site" / "index.html"
 ORIGIN_ID = "maintenance-bucket"
 
 
@@ -132,7 +135,7 @@ class MaintenanceSite(pulumi.ComponentResource):
             bucket=self.bucket.id,
             key=key,
             content=page,
-            content_type="text/html; charset=utf-8",
+            content_type=PAGE_CONTENT_TYPE,
             cache_control=OBJECT_CACHE_CONTROL,
             opts=child,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,11 +27,28 @@ def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_
     return folder
 
 
+def _command_line(command: str, folder: Path, arguments: tuple[str, ...]) -> list[str]:
+    return [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(folder), *arguments]
+
+
+def _environment(path: str) -> dict[str, str]:
+    return {"PATH": path, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
+
+
 def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
-    env = {"PATH": path, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(folder), *arguments],
-        capture_output=True, text=True, timeout=timeout, env=env,
+    return subprocess.run(_command_line(command, folder, arguments), capture_output=True, text=True, timeout=timeout,
+                          env=_environment(path))
+
+
+def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin") -> subprocess.Popen:
+    """The command running, its output read line by line; Ctrl-C (SIGINT) stops it, however CI started us."""
+    return subprocess.Popen(
+        _command_line(command, folder, arguments), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        encoding="utf-8", env=_environment(path),
+        # "When job control is not in effect, asynchronous commands ignore SIGINT" (Bash manual,
+        # Signals), and Python turns SIGINT into KeyboardInterrupt only "if the parent process has
+        # not changed it" (Python docs, signal, General rules): so a CI job started with & would not stop.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -42,3 +60,12 @@ def fake_pulumi(folder: Path, script: str) -> str:
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     return f"{bin_dir}:/usr/bin:/bin"
+
+
+def process_running(pid: int | str) -> bool:
+    """True while the process exists and is not a zombie waiting to be collected."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

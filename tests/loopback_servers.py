@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
 import itertools
 import json
 import os
@@ -19,6 +18,7 @@ import dns.message
 import dns.query
 import dns.rrset
 
+from maintenance.cli.local_edge import EdgeServer, Reply
 from requirements import require_program
 
 _NEXT_ADDRESS = itertools.count(os.getpid() % 100 + 20)
@@ -112,17 +112,22 @@ def started_servers(start, stop):
         stop(server)
 
 
-class _ServerThread:
-    """A socketserver on loopback, served on a thread of its own; over TLS with a trustme certificate."""
+def _server_context(certificate) -> ssl.SSLContext | None:
+    """A TLS server context with a trustme certificate; None (plain TCP) without one."""
+    if certificate is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certificate.configure_cert(context)
+    return context
 
-    def _start(self, server: socketserver.TCPServer, certificate, sni: list | None = None) -> None:
+
+class _ServerThread:
+    """A raw socketserver on loopback, on a thread of its own; over TLS with a trustme certificate."""
+
+    def _start(self, server: socketserver.TCPServer, certificate) -> None:
         self.server = server
         if certificate is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            certificate.configure_cert(context)
-            if sni is not None:
-                context.sni_callback = lambda _socket, name, _context: sni.append(name)
-            server.socket = context.wrap_socket(server.socket, server_side=True)
+            server.socket = _server_context(certificate).wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.endpoint = f"127.0.0.1:{server.server_address[1]}"
         self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
@@ -132,8 +137,8 @@ class _ServerThread:
         self.server.server_close()
 
 
-class HttpServer(_ServerThread):
-    """An HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
+class HttpServer(EdgeServer):
+    """`serve`'s HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
 
     With a trustme certificate it speaks TLS and records the SNI each client sent. It records
     every request too, so tests can see what a client really put on the wire.
@@ -142,27 +147,17 @@ class HttpServer(_ServerThread):
     def __init__(self, answer, certificate=None):
         self.requests: list[dict] = []
         self.sni: list[str | None] = []
-        server = self
+        context = _server_context(certificate)
+        if context is not None:
+            context.sni_callback = lambda _socket, name, _context: self.sni.append(name)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _respond(self):
-                server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
-                status, headers, body = answer(self.command, self.path, self.headers)
-                data = body.encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+        def recorded(method, path, headers, _client):
+            self.requests.append({"method": method, "path": path, "headers": dict(headers)})
+            status, response_headers, body = answer(method, path, headers)
+            return Reply(status, response_headers, body.encode(), "")
 
-            do_GET = do_HEAD = do_OPTIONS = do_POST = _respond
-
-            def log_message(self, *args):
-                pass
-
-        self._start(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler), certificate, self.sni)
+        super().__init__(recorded, context=context)
+        self.start()
 
 
 class ApiServer(HttpServer):

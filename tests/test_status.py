@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
+from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, process_running, run_command, stack_file, start_command
 from loopback_servers import (
     ApiServer, Dnsmasq, ScriptedDns, SilentServer, StalledServer, StreamingServer, closed_port, dripping, fresh_address,
     http_answer, started_servers,
@@ -417,18 +417,9 @@ def test_a_hung_pulumi_cli_is_ended_with_its_children(tmp_path, monkeypatch):
     assert outputs.values == {} and outputs.problem == "`pulumi stack output` gave no answer within 0.5s"
     pid = int(child_pid.read_text())
     deadline = time.monotonic() + 5
-    while _running(pid) and time.monotonic() < deadline:
+    while process_running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(pid), f"the CLI's child {pid} was left running"
-
-
-def _running(pid: int) -> bool:
-    """True while the process exists and is not a zombie waiting to be collected."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert not process_running(pid), f"the CLI's child {pid} was left running"
 
 
 @pytest.mark.parametrize("file_mode, deployed", [(True, "live"), (False, "maintenance")])
@@ -465,14 +456,7 @@ def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
         arguments = ["--resolver", silent.endpoint, "--url", stalled.url, "--query-timeout", "8", "--json"]
     else:
         arguments = ["--to", "live", "--connect", stalled.endpoint, "--timeout", "8", "--json"]
-    running = subprocess.Popen(
-        [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(stack_file(tmp_path, False)), *arguments],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        # An operator's Ctrl-C reaches a command whose SIGINT is at its default. A background job of a
-        # non-interactive shell starts with SIGINT ignored, and Python turns SIGINT into KeyboardInterrupt
-        # only "if the parent process has not changed it" (Python docs, signal, "General rules").
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    running = start_command(command, stack_file(tmp_path, False), *arguments)
     try:
         stalled.wait_for_client()  # the command is now waiting for its answers
         time.sleep(0.3)

@@ -13,6 +13,7 @@ COMMANDS = {
     "status": ("maintenance.cli.status", "tell whether the switch has reached the world"),
     "preflight": ("maintenance.cli.preflight", "check the target answers as it should, before a switch"),
     "import-file": ("maintenance.cli.import_file", "print the pulumi import --file JSON that adopts the console-built resources"),
+    "serve": ("maintenance.cli.serve", "answer locally as the stack's maintenance distribution would, to see it before a window"),
 }
 EXIT_INTERRUPTED = 130
 

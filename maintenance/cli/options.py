@@ -32,14 +32,19 @@ def _check_host(text: str, host: str) -> None:
             f"{shown(text)} is not a host name: labels are letters, digits and inner hyphens")
 
 
-def _port(text: str, port_text: str) -> int:
+def _port(text: str, port_text: str, lowest: int = 1) -> int:
     # isascii: int() also reads other scripts' digits ("٥٣"), and isdigit refuses "+53" and " 53".
     if not (port_text.isascii() and port_text.isdigit()):
         raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be a number")
     port = int(port_text)
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be from 1 to 65535")
+    if not lowest <= port < 65536:
+        raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be from {lowest} to 65535")
     return port
+
+
+def listen_port(text: str) -> int:
+    """A port to listen on; 0 lets the system pick a free one."""
+    return _port(text, text.strip(), lowest=0)
 
 
 def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
