@@ -28,6 +28,7 @@ import pytest
 from client_headers import CLIENTS
 from commands import DOMAIN, ROOT, process_running, run_command, start_command, stack_file
 from maintenance.cli.local_edge import FUNCTION_FAILED, Engine, LocalDistribution
+from maintenance.cli.serve import LAST_MOMENT, certificate_end
 from maintenance.edge import ALLOWED_METHODS
 from maintenance.settings import load_from_stack_file
 from maintenance.site import PAGE_TEMPLATE, page_object
@@ -212,6 +213,20 @@ def test_the_banner_gives_curl_lines_that_get_each_answer(stack, serve):
     assert [entry["kind"] for entry in served.log(3)] == ["JSON", "page", "preflight"]
 
 
+@pytest.mark.parametrize("until_days", [None, 3, 29, 30, 400])
+def test_the_throwaway_certificate_passes_preflights_rule(until_days):
+    """More than 7 days left and past the stack's until: what preflight's tls check asks of a certificate."""
+    now = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+    until = None if until_days is None else now + timedelta(days=until_days)
+    end = certificate_end(now, until)
+    assert end - now > timedelta(days=7)
+    assert until is None or end > until
+
+
+def test_the_throwaway_certificate_for_the_latest_until_does_not_overflow():
+    assert certificate_end(datetime(2026, 11, 29, tzinfo=timezone.utc), LAST_MOMENT) == LAST_MOMENT
+
+
 def test_with_tls_it_is_the_domain_and_passes_preflight(stack, serve):
     served = serve(stack, "--tls")
     assert served.url.startswith(f"https://{DOMAIN}:")
@@ -268,7 +283,7 @@ def test_an_address_not_of_this_machine_exits_2_asking_for_another(stack):
 
 @pytest.mark.parametrize("config, message", [
     (None, "no stack file Pulumi.window.yaml"),
-    ("config: [unclosed\n", "Pulumi.window.yaml: is not valid YAML"),
+    ("config: [unclosed\n", "Pulumi.window.yaml: line 2, column 1 is not valid YAML"),
     ("config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:liveTarget: x.example.net\n"
      "  api-maintenance:message:\n    secure: AAABAKz\n", "api-maintenance:message in Pulumi.window.yaml is a secret"),
     ("config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:liveTarget: x.example.net\n"

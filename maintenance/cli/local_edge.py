@@ -260,8 +260,11 @@ class LocalDistribution:
     def _answer(self, request: dict, viewer_ip: str) -> Reply:
         result = self.engine.handle(viewer_event("viewer-request", request, viewer_ip))
         if "statusCode" in result:
+            # The function answers a CORS preflight with 204, everything else with the 503 JSON
+            # (whose HEAD answer has no body, so the body cannot tell them apart).
+            kind = PREFLIGHT if result["statusCode"] == 204 else JSON
             body = result.get("body", {}).get("data", "")
-            return Reply(result["statusCode"], headers_of(result), body.encode("utf-8"), JSON if body else PREFLIGHT)
+            return Reply(result["statusCode"], headers_of(result), body.encode("utf-8"), kind)
         if result["uri"] != PAGE_URI:
             raise FunctionFailed(f"the function forwarded {result['uri']}, which the bucket does not hold")
         response = response_object(200, "OK", self.page.headers)

@@ -35,8 +35,10 @@ exit codes:
 """
 # What the page and the JSON show: a secret here would be left out and its default shown instead.
 SHOWN_KEYS = ("message", "until", "contact", "retryAfter", "responseCode")
-# How long the throwaway certificates last: a rehearsal, not a deployment.
-CERTIFICATE_LIFETIME = timedelta(days=7)
+# How long the throwaway certificates last at least: a rehearsal, not a deployment, yet longer than
+# the 7 days under which preflight's tls check calls a certificate's renewal failed.
+CERTIFICATE_LIFETIME = timedelta(days=30)
+LAST_MOMENT = datetime.max.replace(tzinfo=timezone.utc)
 API_PATH = "/v1/users?page=2"
 NAVIGATION_PATH = "/account/settings?tab=billing"
 
@@ -50,7 +52,15 @@ class Tls:
     context: ssl.SSLContext
 
 
-def throwaway_tls(domain: str, now: datetime) -> Tls:
+def certificate_end(now: datetime, until: Optional[datetime]) -> datetime:
+    """When the throwaway certificates expire: past the window too, as preflight's tls check asks."""
+    end = now + CERTIFICATE_LIFETIME
+    if until is not None and until >= end:
+        end = until + min(timedelta(days=1), LAST_MOMENT - until)
+    return end
+
+
+def throwaway_tls(domain: str, now: datetime, until: Optional[datetime]) -> Tls:
     """A new CA, and a certificate for domain that it signs, in a new private temporary folder."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -65,7 +75,7 @@ def throwaway_tls(domain: str, now: datetime) -> Tls:
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + CERTIFICATE_LIFETIME)
+            .not_valid_after(certificate_end(now, until))
             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
@@ -170,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         with printing:
             print(f"{datetime.now():%H:%M:%S} {method} {_shown(path)} -> {reply.status} {reply.kind}", flush=True)
 
-    tls = throwaway_tls(settings.domain, datetime.now(timezone.utc)) if args.tls else None
+    tls = throwaway_tls(settings.domain, datetime.now(timezone.utc), settings.until) if args.tls else None
     distribution = LocalDistribution(settings, engine)
     try:
         try:
