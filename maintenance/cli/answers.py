@@ -25,6 +25,7 @@ EXIT_AGREED = 0
 EXIT_DISAGREES = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 
 def normalise(name: str) -> str:
