@@ -1,6 +1,6 @@
 """A stand-in `pulumi` CLI for the tests, computing its answers from the real program.
 
-First usable version committed at 15:30 for the window commands' tests (issue 12); see the module
+For the window commands' tests (issue 12); first usable version committed at 14:37. See the module
 docstrings of cli.py (verbs and their error texts), engine.py (steps and update plans),
 operations.py (preview, up, faults) and events.py (the event stream).
 
@@ -66,6 +66,13 @@ class StandIn:
                     "PYTHONPATH": str(ROOT), "PULUMI_SKIP_UPDATE_CHECK": "true"}
         if logged_in:
             self.env["PULUMI_BACKEND_URL"] = f"file://{backend_dir}"
+
+    def automation_options(self) -> "auto.LocalWorkspaceOptions":
+        """Options for `pulumi.automation.select_stack(..., opts=...)` that drive this stand-in."""
+        from pulumi import automation as auto  # not at the top: the stand-in's own start-up stays light
+
+        return auto.LocalWorkspaceOptions(pulumi_command=auto.PulumiCommand(root=str(self.backend.root)),
+                                          env_vars=self.env)
 
     def run(self, *arguments: str) -> subprocess.CompletedProcess:
         """Runs the stand-in as a command would (logged like any other call)."""

@@ -295,11 +295,12 @@ def _edit_config(path: Path, values: dict[str, str], removed: list[str]) -> None
     """Sets and removes keys in a stack file, keeping its comments, order and other keys.
 
     The CLI stores each value as a string and writes it with go-yaml, which double-quotes a string
-    that would read back as another type (`"true"`, `"60"`; go-yaml v3 encode.go, stringv).
+    that would read back as another type, YAML 1.1 booleans included (`"true"`, `"yes"`, `"60"`;
+    go-yaml v3 encode.go, stringv), and writes other strings plain where it can.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, PlainScalarString
     import yaml as pyyaml
 
     document = YAML()
@@ -316,7 +317,8 @@ def _edit_config(path: Path, values: dict[str, str], removed: list[str]) -> None
             reads_as_other = value == "" or not isinstance(pyyaml.safe_load(value), str)
         except pyyaml.YAMLError:
             reads_as_other = False  # not plain YAML at all: ruamel quotes it as it must
-        config[key] = DoubleQuotedScalarString(value) if reads_as_other else value
+        # Plain unless it must not be: ruamel would otherwise keep the replaced value's quotes.
+        config[key] = DoubleQuotedScalarString(value) if reads_as_other else PlainScalarString(value)
     for key in removed:
         config.pop(key, None)
     with open(path, "w", encoding="utf-8") as out:
