@@ -126,7 +126,9 @@ def test_an_aws_error_fails_the_up_and_leaves_the_record_as_it_was(stand_in, tmp
     with pytest.raises(auto.errors.CommandError) as failed:
         stack.up()
 
-    assert "InvalidChangeBatch: [Tried to create resource record set but it already exists]" in str(failed.value)
+    # The provider's text around AWS's (terraform-provider-aws internal/service/route53/record.go).
+    assert (f"error: updating Route53 Record ({before['id']}): "
+            "InvalidChangeBatch: [Tried to create resource record set but it already exists]") in str(failed.value)
     assert stand_in.deployed(STACK, RECORD) == before
     assert stand_in.outputs(STACK)["mode"] == "live"
     # AWS rejected one call only: the next up goes through.

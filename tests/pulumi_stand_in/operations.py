@@ -15,7 +15,6 @@ the engine's snapshot does after a failed update.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -26,6 +25,8 @@ from .events import EventLog
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
 PREVIEW_WORDS = {"create": "to create", "update": "to update", "replace": "to replace", "delete": "to delete"}
+# How the provider names a resource type in its errors (terraform-provider-aws, each resource's errors).
+PROVIDER_NOUNS = {"aws:route53/record:Record": "Route53 Record"}
 UP_WORDS = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
 
@@ -82,7 +83,6 @@ def up(cli: Cli, stack: str) -> int:
     events.close()
     _record(backend, stack, run, started, "failed" if failure else "succeeded", engine.change_counts(done), cli)
     if failure:
-        print("error: update failed", file=sys.stderr)
         return EXIT_FAILED
     return 0
 
@@ -100,8 +100,7 @@ def _apply(backend, stack: str, run: engine.ProgramRun, steps: list[engine.Step]
             # AWS rejected the call: the fault is spent, the resource keeps its deployed state.
             del planted[step.type]
             backend.save_faults(faults)
-            verb = {"create": "creating", "create-replacement": "creating", "delete": "deleting"}.get(step.op, "updating")
-            text = f"{verb} {step.urn}: 1 error occurred:\n\t* {message}"
+            text = provider_error(step, message)
             _diagnose(events, step.urn, text)
             events.emit("resOpFailedEvent", {"metadata": step.metadata(), "status": 1, "steps": 1})
             failure = (step, text)
@@ -123,6 +122,15 @@ def _apply(backend, stack: str, run: engine.ProgramRun, steps: list[engine.Step]
     return failure
 
 
+def provider_error(step: engine.Step, aws_error: str) -> str:
+    """The provider's error for a rejected call, e.g. terraform-provider-aws internal/service/route53/record.go:
+    "creating Route53 Record: %s", "updating Route53 Record (%s): %s", "deleting Route53 Record (%s): %s"."""
+    verb = {"create": "creating", "create-replacement": "creating", "delete": "deleting"}.get(step.op, "updating")
+    record = step.old or (step.new.record() if step.new else {})
+    noun = PROVIDER_NOUNS.get(step.type, step.type.rsplit(":", 1)[1])
+    return f"{verb} {noun}: {aws_error}" if verb == "creating" else f"{verb} {noun} ({record.get('id')}): {aws_error}"
+
+
 def _program_failed(events: EventLog, stack: str, message: str) -> int:
     _diagnose(events, engine.stack_urn(stack), message)
     events.close()
@@ -130,11 +138,15 @@ def _program_failed(events: EventLog, stack: str, message: str) -> int:
 
 
 def _diagnose(events: EventLog, urn: str, message: str) -> None:
-    """An error diagnostic, shown under the resource as the CLI's display does, and streamed."""
+    """An error diagnostic, streamed, and shown under the resource as the CLI's display does.
+
+    The display shortens a type token `pkg:module/file:Type` to `pkg:module:Type` (as in the output quoted
+    in pulumi/pulumi#19956: "aws:route53:Record (...):\n  error: creating Route53 Record: ...").
+    """
     events.emit("diagnosticEvent", {"urn": urn, "message": message + "\n", "color": "never", "severity": "error"})
-    kind, name = urn.split("::")[2].split("$")[-1], urn.rsplit("::", 1)[1]
-    print(f"Diagnostics:\n  {kind} ({name}):\n    error: {message}\n")
-    print(f"error: {message}", file=sys.stderr)
+    package, module, kind = urn.split("::")[2].split("$")[-1].split(":")
+    print(f"Diagnostics:\n  {package}:{module.split('/')[0]}:{kind} ({urn.rsplit('::', 1)[1]}):\n"
+          f"    error: {message}\n")
 
 
 def _show(step: engine.Step, applied: bool = False) -> None:
