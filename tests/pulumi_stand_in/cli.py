@@ -2,8 +2,8 @@
 
 Each verb answers from the project directory (the working directory, as the SDK runs the CLI in the
 workspace's work_dir) and the file backend, and every invocation is appended to the backend's call
-log first. Error texts are the real CLI's, cited where each is raised; exit code 255 is what the real
-CLI returns for a failed command (pkg/cmd/pulumi/main.go: cmdutil.ExitError -> os.Exit(-1)).
+log first. Error texts are the real CLI's, cited where each is raised (pkg/cmd/pulumi/...); a failed
+command exits 255, as the real CLI does (it exits with -1; CI logs of failed runs show "exit code 255").
 
 Not modelled (refused with a message saying so): secrets, `--path` keys with a path, backends other
 than `file://`, remote operations, refresh, destroy, import.
@@ -127,7 +127,7 @@ class Cli:
 
     def _require_project(self) -> None:
         if not (self.project_dir / "Pulumi.yaml").exists():
-            # sdk/go/common/workspace/paths.go, ErrProjectNotFound as the CLI reports it.
+            # sdk/go/common/workspace/paths.go, DetectProjectPathFrom's error wrapping ErrProjectNotFound.
             raise Failure(f"no Pulumi.yaml project file found (searching upwards from {self.project_dir}). "
                           "If you have not created a project yet, use `pulumi new` to do so: no project file found")
 
@@ -142,7 +142,7 @@ class Cli:
         if name is None and self._workspace_file().exists():
             name = json.loads(self._workspace_file().read_text()).get("stack")
         if name is None:
-            # pkg/cmd/pulumi/stack/stack.go, requireStack in non-interactive mode.
+            # chooseStack in non-interactive mode (pkg/cmd/pulumi/util.go).
             raise Failure("no stack selected; please use `pulumi stack select` or `pulumi stack init` to choose one")
         if not backend.has_stack(name):
             # pkg/cmd/pulumi/stack/stack_select.go and requireStack: "no stack named '%s' found".
@@ -177,7 +177,7 @@ class Cli:
         if not name:
             raise Failure("missing stack name")
         if backend.has_stack(name):
-            raise Failure(f"stack '{name}' already exists")  # pkg/backend/diy/backend.go, CreateStack
+            raise Failure(f"stack '{name}' already exists")  # pkg/backend/backend.go, StackAlreadyExistsError
         backend.init_stack(name)
         if not self.arguments.options.get("--no-select"):
             self._select(name)
@@ -256,7 +256,7 @@ class Cli:
         self._refuse_secrets()
         if len(self.arguments.positional) < 2:
             # pkg/cmd/pulumi/config/config.go: no value and no terminal to read one from.
-            raise Failure("value must be specified in non-interactive mode")
+            raise Failure("config value must be specified in non-interactive mode")
         key, value = self.arguments.positional[:2]
         _edit_config(self._config_path(stack), {self._full_key(key): value}, [])
 
@@ -286,7 +286,7 @@ class Cli:
         from . import operations
         stack = self._stack()
         if not (self.arguments.options.get("--yes") or self.arguments.options.get("--skip-preview")):
-            # pkg/cmd/pulumi/operations/up.go in non-interactive mode.
+            # pkg/cmd/pulumi/up.go in non-interactive mode.
             raise Failure("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode")
         return operations.up(self, stack)
 
