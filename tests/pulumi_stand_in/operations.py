@@ -15,8 +15,9 @@ the engine's snapshot does after a failed update.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import engine
 from .backend import now_text
@@ -30,65 +31,77 @@ PROVIDER_NOUNS = {"aws:route53/record:Record": "Route53 Record"}
 UP_WORDS = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
 
+@dataclass
+class Operation:
+    """What a preview or an up works from: the program's run, the deployed state, and the steps between."""
+
+    cli: Cli
+    stack: str
+    events: EventLog
+    run: engine.ProgramRun
+    deployed: list[dict]
+    steps: list[engine.Step]
+
+
 def preview(cli: Cli, stack: str) -> int:
-    backend = cli.backend
-    events = EventLog(cli.arguments.value("--event-log"))
-    try:
-        run = engine.run_program(cli.project_dir, stack)
-    except engine.ProgramError as error:
-        return _program_failed(events, stack, str(error))
-    deployed = backend.resources(stack)
-    steps = engine.compute_steps(run, deployed)
-    events.emit("preludeEvent", {"config": run.config})
-    print(f"Previewing update ({stack}):\n")
-    for step in steps:
-        events.emit("resourcePreEvent", {"metadata": step.metadata(), "planning": True})
-        events.emit("resOutputsEvent", {"metadata": step.metadata(), "planning": True})
-        _show(step)
-    plan_file = cli.arguments.value("--save-plan")
-    if plan_file:
-        plan = engine.make_plan(run, steps, deployed, cli.version)
-        Path(plan_file).write_text(json.dumps(plan, indent=2), encoding="utf-8")
-    _summary(events, steps, preview=True)
-    events.close()
-    return 0
+    return _operate(cli, stack, f"Previewing update ({stack}):", _preview)
 
 
 def up(cli: Cli, stack: str) -> int:
-    backend = cli.backend
+    return _operate(cli, stack, f"Updating ({stack}):", _up)
+
+
+def _operate(cli: Cli, stack: str, title: str, body: Callable[[Operation], int]) -> int:
     events = EventLog(cli.arguments.value("--event-log"))
-    started = now_text()
     try:
-        run = engine.run_program(cli.project_dir, stack)
-    except engine.ProgramError as error:
-        return _program_failed(events, stack, str(error))
-    deployed = backend.resources(stack)
-    steps = engine.compute_steps(run, deployed)
-    events.emit("preludeEvent", {"config": run.config})
-    print(f"Updating ({stack}):\n")
-    plan_file = cli.arguments.value("--plan")
-    if plan_file:
-        plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
-        violation = engine.plan_violation(plan, run, steps, deployed)
-        if violation:
-            # Step generation fails before any step runs: nothing is applied.
-            _diagnose(events, engine.stack_urn(stack), violation)
-            _summary(events, [], preview=False)
-            events.close()
-            _record(backend, stack, run, started, "failed", {}, cli)
+        try:
+            run = engine.run_program(cli.project_dir, stack)
+        except engine.ProgramError as error:
+            _diagnose(events, engine.stack_urn(stack), str(error))
             return EXIT_FAILED
-    failure = _apply(backend, stack, run, steps, deployed, events)
-    done = steps if failure is None else steps[:steps.index(failure[0])]
-    _summary(events, done, preview=False)
-    events.close()
-    _record(backend, stack, run, started, "failed" if failure else "succeeded", engine.change_counts(done), cli)
-    if failure:
-        return EXIT_FAILED
+        deployed = cli.backend.resources(stack)
+        events.emit("preludeEvent", {"config": run.config})
+        print(title + "\n")
+        return body(Operation(cli, stack, events, run, deployed, engine.compute_steps(run, deployed)))
+    finally:
+        events.close()
+
+
+def _preview(operation: Operation) -> int:
+    for step in operation.steps:
+        operation.events.emit("resourcePreEvent", {"metadata": step.metadata(), "planning": True})
+        operation.events.emit("resOutputsEvent", {"metadata": step.metadata(), "planning": True})
+        _show(step)
+    plan_file = operation.cli.arguments.value("--save-plan")
+    if plan_file:
+        plan = engine.make_plan(operation.run, operation.steps, operation.deployed, operation.cli.version)
+        Path(plan_file).write_text(json.dumps(plan, indent=2), encoding="utf-8")
+    _summary(operation.events, operation.steps, preview=True)
     return 0
 
 
+def _up(operation: Operation) -> int:
+    started = now_text()
+    plan_file = operation.cli.arguments.value("--plan")
+    if plan_file:
+        plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
+        violation = engine.plan_violation(plan, operation.run, operation.steps, operation.deployed)
+        if violation:
+            # Step generation fails before any step runs: nothing is applied.
+            _diagnose(operation.events, engine.stack_urn(operation.stack), violation)
+            _summary(operation.events, [], preview=False)
+            _record(operation, started, "failed", {})
+            return EXIT_FAILED
+    failure = _apply(operation.cli.backend, operation.stack, operation.run, operation.steps, operation.deployed,
+                     operation.events)
+    done = operation.steps if failure is None else operation.steps[:operation.steps.index(failure)]
+    _summary(operation.events, done, preview=False)
+    _record(operation, started, "failed" if failure else "succeeded", engine.change_counts(done))
+    return EXIT_FAILED if failure else 0
+
+
 def _apply(backend, stack: str, run: engine.ProgramRun, steps: list[engine.Step], deployed: list[dict],
-           events: EventLog) -> Optional[tuple[engine.Step, str]]:
+           events: EventLog) -> Optional[engine.Step]:
     current = {record["urn"]: record for record in deployed}
     faults = backend.faults()
     planted = faults.get(stack, {})
@@ -100,25 +113,20 @@ def _apply(backend, stack: str, run: engine.ProgramRun, steps: list[engine.Step]
             # AWS rejected the call: the fault is spent, the resource keeps its deployed state.
             del planted[step.type]
             backend.save_faults(faults)
-            text = provider_error(step, message)
-            _diagnose(events, step.urn, text)
+            _diagnose(events, step.urn, provider_error(step, message))
             events.emit("resOpFailedEvent", {"metadata": step.metadata(), "status": 1, "steps": 1})
-            failure = (step, text)
+            failure = step
             break
         if step.op == "delete":
             current.pop(step.urn, None)
-        elif step.new is not None and step.op != "delete-replaced":
+        elif step.op != "delete-replaced" and step.type != engine.STACK_TYPE:
+            # The stack's outputs are registered when the program ends: only a successful update changes them.
             current[step.urn] = step.new.record()
         events.emit("resOutputsEvent", {"metadata": step.metadata()})
         _show(step, applied=True)
-    if failure is None:
-        # The snapshot lists resources in registration order; the stack's outputs are the program's exports.
-        backend.save_resources(stack, [resource.record() for resource in run.resources])
-    else:
-        root = engine.stack_urn(stack)
-        if root in current and any(r["urn"] == root for r in deployed):
-            current[root] = next(r for r in deployed if r["urn"] == root)
-        backend.save_resources(stack, list(current.values()))
+    # After a success the snapshot lists the resources in registration order, the stack with its new outputs.
+    backend.save_resources(stack, [resource.record() for resource in run.resources] if failure is None
+                           else list(current.values()))
     return failure
 
 
@@ -129,12 +137,6 @@ def provider_error(step: engine.Step, aws_error: str) -> str:
     record = step.old or (step.new.record() if step.new else {})
     noun = PROVIDER_NOUNS.get(step.type, step.type.rsplit(":", 1)[1])
     return f"{verb} {noun}: {aws_error}" if verb == "creating" else f"{verb} {noun} ({record.get('id')}): {aws_error}"
-
-
-def _program_failed(events: EventLog, stack: str, message: str) -> int:
-    _diagnose(events, engine.stack_urn(stack), message)
-    events.close()
-    return EXIT_FAILED
 
 
 def _diagnose(events: EventLog, urn: str, message: str) -> None:
@@ -168,12 +170,11 @@ def _summary(events: EventLog, steps: list[engine.Step], preview: bool) -> None:
     print(f"    {counts.get('same', 0)} unchanged")
 
 
-def _record(backend, stack: str, run: engine.ProgramRun, started: str, result: str, changes: dict, cli: Cli) -> None:
+def _record(operation: Operation, started: str, result: str, changes: dict) -> None:
     """An entry of `pulumi stack history --json` (pkg/cmd/pulumi/stack/stack_history.go, updateInfoJSON)."""
-    backend.record_update(stack, {
+    operation.cli.backend.record_update(operation.stack, {
         "kind": "update", "startTime": started, "endTime": now_text(), "message": "",
-        "environment": {"exec.kind": cli.arguments.value("--exec-kind") or "cli"},
-        "config": {key: {"value": value, "secret": False} for key, value in run.config.items()},
+        "environment": {"exec.kind": operation.cli.arguments.value("--exec-kind") or "cli"},
+        "config": {key: {"value": value, "secret": False} for key, value in operation.run.config.items()},
         "result": result, "resourceChanges": changes,
     })
-
