@@ -135,16 +135,31 @@ def test_an_aws_error_fails_the_up_and_leaves_the_record_as_it_was(stand_in, tmp
     assert stack.up().outputs["mode"].value == "maintenance"
 
 
+def workspace(stand_in: StandIn) -> auto.LocalWorkspace:
+    options = stand_in.automation_options()
+    return auto.LocalWorkspace(work_dir=str(stand_in.project_dir), pulumi_command=options.pulumi_command,
+                               env_vars=options.env_vars)
+
+
+def test_whoami_names_the_file_backend(stand_in):
+    assert workspace(stand_in).who_am_i().url == f"file://{stand_in.backend.root}"
+
+
 def test_not_logged_in_fails_as_the_cli_does(tmp_path):
     project = project_copy(tmp_path)
     stack_file(project, maintenance=False)
     stand_in = StandIn(project, tmp_path / "backend", logged_in=False)
 
-    with pytest.raises(auto.errors.CommandError) as failed:
+    with pytest.raises(auto.errors.CommandError) as whoami:
+        workspace(stand_in).who_am_i()
+    with pytest.raises(auto.errors.CommandError) as selecting:
         select(stand_in)
 
-    assert "PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" in str(failed.value)
-    assert stand_in.ran("stack select") and not stand_in.ran("preview")
+    # pkg/backend/httpstate/login.go: no backend URL and no token, and no terminal to ask on.
+    for failed in (whoami, selecting):
+        assert "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" in str(
+            failed.value)
+    assert stand_in.ran("whoami") and stand_in.ran("stack select") and not stand_in.ran("preview")
 
 
 def test_an_unknown_stack_is_not_found(stand_in):
