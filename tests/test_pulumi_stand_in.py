@@ -222,3 +222,12 @@ def test_a_step_other_than_the_planned_one_is_refused_with_the_engine_text():
         "update is not allowed by the plan: this resource is constrained to same")
     plan["resourcePlans"][urn]["steps"] = ["update"]
     assert engine.plan_violation(plan, run, steps, [old]) is None
+
+
+def test_the_preview_runs_the_project_directory_s_own_program(stand_in):
+    page = stand_in.project_dir / "site" / "index.html"
+    page.write_text(page.read_text().replace("</body>", "<p>Edited in the copy.</p></body>"))
+
+    _, steps = preview_steps(select(stand_in))
+
+    assert changes(steps) == [("update", "aws:s3/bucketObjectv2:BucketObjectv2", ["content"])]

@@ -6,7 +6,7 @@ log first. Error texts are the real CLI's, cited where each is raised (pkg/cmd/p
 command exits 255, as the real CLI does (it exits with -1; CI logs of failed runs show "exit code 255").
 
 Not modelled (refused with a message saying so): secrets, `--path` keys with a path, backends other
-than `file://`, remote operations, refresh, destroy, import.
+than `file://`, and every verb not listed in `run` (refresh, destroy, import, remote operations...).
 """
 
 from __future__ import annotations
@@ -87,7 +87,10 @@ class Cli:
     def __init__(self, arguments: Arguments, version: str):
         self.arguments = arguments
         self.version = version
-        self.project_dir = Path.cwd()
+        self.project_dir = Path(arguments.value("--cwd", "-C") or Path.cwd()).resolve()
+        # The Python language host runs a program with its project directory first on sys.path, so the
+        # project's own `maintenance` package is the one the program (and the stand-in) imports.
+        sys.path.insert(0, str(self.project_dir))
 
     def run(self) -> int:
         command = self.arguments.command
@@ -96,9 +99,7 @@ class Cli:
             return 0
         handler = getattr(self, "_" + command.replace(" ", "_").replace("-", "_"), None)
         if handler is None:
-            # cobra's text for an unknown command.
-            print(f'Error: unknown command "{" ".join(self.arguments.words)}" for "pulumi"', file=sys.stderr)
-            return EXIT_FAILED
+            raise Failure(f"the stand-in does not model `pulumi {' '.join(self.arguments.words)}`")
         return handler() or 0
 
     # --- login and stacks ---
