@@ -103,7 +103,7 @@ class GuardedChange:
         self.pulumi.set_values(wanted)
         for key, value in wanted.items():
             shown = "removed" if value is None else "[secret]" if value.secret else repr(value.value)
-            print(f"{key} {shown} in {self.stack_file}")
+            print(f"set {key} {shown} in {self.stack_file}")
 
     def up(self, plan: Path) -> list[Step]:
         """Apply the plan; the steps the engine completed (UpFailed carries them when it failed)."""
@@ -169,6 +169,8 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     Whatever stops it before the update puts the stack file back; a Ctrl-C during the update
     leaves Pulumi running (GuardedChange.up).
     """
+    # A window takes minutes: each line shows when its step ends, through a pipe (a CI log) too.
+    sys.stdout.reconfigure(line_buffering=True)
     try:
         settings = load_from_stack_file(Path(args.cwd), args.stack)
         require_answerer(args)

@@ -23,7 +23,7 @@ from .change import (
     plan_file,
     run_guarded,
 )
-from .guard import MESSAGE, PAGE_OBJECT
+from .guard import MESSAGE, PAGE_OBJECT, Step
 from .options import add_cwd_argument, add_stack_argument
 from .pulumi_stack import UpFailed
 
@@ -65,6 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cwd_argument(parser)
 
 
+def _describe(step: Step) -> str:
+    return f"{'the page object' if step.type == PAGE_OBJECT else 'the edge function'} {step.name}"
+
+
 def _values(args: argparse.Namespace) -> dict[str, Optional[str]]:
     values: dict[str, Optional[str]] = {"message": args.text}
     if args.until or args.no_until:
@@ -88,8 +92,7 @@ def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
             print(f"nothing to do: the page and the function already say this ({timings})")
             return EXIT_DONE
         for step in changes:
-            what = "the page object" if step.type == PAGE_OBJECT else "the edge function"
-            print(f"  {what} {step.name}: {', '.join(step.diffs)}")
+            print(f"  {_describe(step)}: {', '.join(step.diffs)}")
         if args.dry_run:
             change.put_back()
             print(f"dry run: nothing applied ({timings}); next: {PROGRAM} message {stack} ... without --dry-run")
@@ -104,7 +107,11 @@ def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
             print(f"error: the update failed:\n{error}", file=sys.stderr)
             # Put back only while nothing of it is deployed: else the stack file says what partly is.
             planned = {step.urn for step in changes}
-            if not any(step.urn in planned for step in error.completed):
+            applied = [step for step in error.completed if step.urn in planned]
+            if applied:
+                print("applied before the failure: " + ", ".join(_describe(step) for step in applied)
+                      + f"; {change.stack_file} keeps the new values: run this command again to finish")
+            else:
                 change.put_back()
             print(f"failed ({timings}); next: pulumi preview --diff -s {stack}")
             return EXIT_INTERRUPTED if change.pulumi.interrupted else EXIT_FAILED

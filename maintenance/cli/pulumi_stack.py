@@ -140,14 +140,9 @@ class PulumiStack:
 
     def preview(self, plan: Path) -> list[Step]:
         """The engine's steps for the stack's config, with the update plan saved to plan."""
-        steps: list[Step] = []
-
-        def collect(event: EngineEvent) -> None:
-            if event.resource_pre_event:
-                steps.append(Step.from_event(event.resource_pre_event.metadata))
-
-        self._run(self.stack.preview, plan=str(plan), on_event=collect, color="never")
-        return steps
+        events = _Events()
+        self._run(self.stack.preview, plan=str(plan), on_event=events, color="never", events=events)
+        return events.planned
 
     def up(self, plan: Path, on_interrupt: Callable[[], None]) -> list[Step]:
         """Apply the update plan; returns the steps the engine completed.
@@ -156,41 +151,53 @@ class PulumiStack:
         to end (it got the Ctrl-C too, if it came from the terminal, and ends the way Pulumi
         ends on it); a second raises KeyboardInterrupt.
         """
-        completed: list[Step] = []
-
-        def collect(event: EngineEvent) -> None:
-            if event.res_outputs_event:
-                completed.append(Step.from_event(event.res_outputs_event.metadata))
+        events = _Events()
 
         def interrupt(signum, frame) -> None:
             self.interrupted = True
             signal.signal(signal.SIGINT, signal.default_int_handler)
             on_interrupt()
 
-        from pulumi.automation import CommandError  # see open_stack
-
         self.interrupted = False
         previous = signal.signal(signal.SIGINT, interrupt)
         try:
-            self.stack.up(plan=str(plan), on_event=collect, color="never")
-        except (CommandError, RuntimeError) as error:
-            raise UpFailed(pulumi_error(error), completed) from None
+            self._run(self.stack.up, plan=str(plan), on_event=events, color="never", events=events)
+        except PulumiFailed as error:
+            raise UpFailed(str(error), events.completed) from None
         finally:
             signal.signal(signal.SIGINT, previous)
-        return completed
+        return events.completed
 
     def outputs(self) -> dict[str, object]:
         return {key: output.value for key, output in self._run(self.stack.outputs).items()}
 
     @staticmethod
-    def _run(call, *args, **kwargs):
+    def _run(call, *args, events: Optional[_Events] = None, **kwargs):
+        """call's result; PulumiFailed with the engine's error diagnostics, or else the CLI's error lines."""
         from pulumi.automation import CommandError  # see open_stack
 
         try:
             return call(*args, **kwargs)
         # RuntimeError: the SDK's own, e.g. a preview whose events never gave a summary.
         except (CommandError, RuntimeError) as error:
-            raise PulumiFailed(pulumi_error(error)) from None
+            raise PulumiFailed("\n".join(events.errors if events and events.errors else [pulumi_error(error)])) from None
+
+
+@dataclass
+class _Events:
+    """What a preview or an up reports through the engine's events (pulumi.automation.events)."""
+
+    planned: list[Step] = field(default_factory=list)  # a resourcePreEvent: a step about to run (or planned)
+    completed: list[Step] = field(default_factory=list)  # a resOutputsEvent: a step done
+    errors: list[str] = field(default_factory=list)  # a diagnosticEvent of severity error: Pulumi's own words
+
+    def __call__(self, event: EngineEvent) -> None:
+        if event.resource_pre_event:
+            self.planned.append(Step.from_event(event.resource_pre_event.metadata))
+        if event.res_outputs_event:
+            self.completed.append(Step.from_event(event.res_outputs_event.metadata))
+        if event.diagnostic_event and event.diagnostic_event.severity == "error":
+            self.errors.append(event.diagnostic_event.message.strip())
 
 
 def open_stack(name: str, cwd: Path) -> PulumiStack:
