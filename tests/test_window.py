@@ -69,6 +69,17 @@ def ran(stand_in: StandIn, verb: str) -> bool:
     return any(call.split(" --")[0].startswith(verb) for call in verbs(stand_in))
 
 
+@pytest.fixture
+def on(serve, cacert):
+    """Runs `on` with its preflight against the real edge on loopback, for the stack file as it is."""
+
+    def run(stand_in: StandIn, *arguments: str) -> subprocess.CompletedProcess:
+        distribution = serve(edge(stand_in.project_dir))
+        return switch(stand_in, "on", "--connect", distribution.endpoint, "--cacert", cacert, *arguments)
+
+    return run
+
+
 def test_on_checks_switches_with_the_plan_and_waits_for_dns(tmp_path, serve, cacert, dnsmasq):
     stand_in = deployed(tmp_path, maintenance=False)
     maintenance_target = stand_in.outputs(STACK)["distributionDomain"]
@@ -117,37 +128,34 @@ def test_on_again_has_nothing_to_do(tmp_path):
     assert stack_file_mode(stand_in) == "true"
 
 
-def test_a_console_edit_elsewhere_is_refused_and_the_stack_file_put_back(tmp_path, serve, cacert):
+def test_a_console_edit_elsewhere_is_refused_and_the_stack_file_put_back(tmp_path, on):
     stand_in = deployed(tmp_path, maintenance=False)
     stand_in.edit_deployed(STACK, DISTRIBUTION, "distribution", "comment", "edited in the console")
-    distribution = serve(edge(stand_in.project_dir))
-    result = switch(stand_in, "on", "--yes", "--no-wait", "--connect", distribution.endpoint, "--cacert", cacert)
+    result = on(stand_in, "--yes", "--no-wait")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "refused: the preview holds 1 change(s) this command does not make:" in result.stdout
     assert f"  {DISTRIBUTION} distribution: update of comment" in result.stdout.splitlines()
     assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in result.stdout
-    assert f"pulumi preview --diff -s {STACK}" in result.stderr
     assert result.stdout.splitlines()[-1].startswith(f"refused: {STACK} is in live (preflight ")
+    assert result.stdout.splitlines()[-1].endswith(f"s); next: pulumi preview --diff -s {STACK}")
     assert stack_file_mode(stand_in) == "false"
     assert not ran(stand_in, "up") and record_target(stand_in) == LIVE_TARGET
 
 
-def test_a_replacement_of_the_record_is_refused(tmp_path, serve, cacert):
+def test_a_replacement_of_the_record_is_refused(tmp_path, on):
     stand_in = deployed(tmp_path, maintenance=False)
     # The record was recreated under another name in the console: the program's name forces a replace.
     stand_in.edit_deployed(STACK, RECORD, "record", "name", "old-api.theboss.io")
-    distribution = serve(edge(stand_in.project_dir))
-    result = switch(stand_in, "on", "--yes", "--no-wait", "--connect", distribution.endpoint, "--cacert", cacert)
+    result = on(stand_in, "--yes", "--no-wait")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"  {RECORD} record: replace of name, records" in result.stdout.splitlines()
     assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
 
 
-def test_a_failed_up_prints_pulumis_error_and_puts_the_stack_file_back(tmp_path, serve, cacert):
+def test_a_failed_up_prints_pulumis_error_and_puts_the_stack_file_back(tmp_path, on):
     stand_in = deployed(tmp_path, maintenance=False)
     stand_in.fail_next_change(STACK, RECORD, "AccessDenied: not authorized to perform route53:ChangeResourceRecordSets")
-    distribution = serve(edge(stand_in.project_dir))
-    result = switch(stand_in, "on", "--yes", "--no-wait", "--connect", distribution.endpoint, "--cacert", cacert)
+    result = on(stand_in, "--yes", "--no-wait")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "error: the update failed:" in result.stderr
     assert "AccessDenied: not authorized to perform route53:ChangeResourceRecordSets" in result.stderr
@@ -176,10 +184,9 @@ def test_without_a_terminal_or_yes_it_exits_2_naming_yes_before_pulumi_runs(tmp_
     assert verbs(stand_in) == [] and stack_file_mode(stand_in) == "false"
 
 
-def test_a_dry_run_previews_and_puts_the_stack_file_back(tmp_path, serve, cacert):
+def test_a_dry_run_previews_and_puts_the_stack_file_back(tmp_path, on):
     stand_in = deployed(tmp_path, maintenance=False)
-    distribution = serve(edge(stand_in.project_dir))
-    result = switch(stand_in, "on", "--dry-run", "--connect", distribution.endpoint, "--cacert", cacert)
+    result = on(stand_in, "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
     maintenance_target = stand_in.outputs(STACK)["distributionDomain"]
     assert f"  the record {DOMAIN}: {LIVE_TARGET} -> {maintenance_target}" in result.stdout.splitlines()
@@ -215,11 +222,10 @@ def test_a_stack_the_backend_does_not_have_exits_2(tmp_path):
     assert not ran(stand_in, "config set") and stack_file_mode(stand_in) == "false"
 
 
-def test_a_stack_file_already_saying_maintenance_finishes_the_switch(tmp_path, serve, cacert):
+def test_a_stack_file_already_saying_maintenance_finishes_the_switch(tmp_path, on):
     stand_in = deployed(tmp_path, maintenance=False)
     stack_file(stand_in.project_dir, maintenance=True)  # set by hand, never deployed
-    distribution = serve(edge(stand_in.project_dir))
-    result = switch(stand_in, "on", "--yes", "--no-wait", "--connect", distribution.endpoint, "--cacert", cacert)
+    result = on(stand_in, "--yes", "--no-wait")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Pulumi.{STACK}.yaml already says maintenance, not deployed yet: finishing the switch" in result.stdout
     assert result.stdout.splitlines()[-1].startswith(f"switched: {STACK} is in maintenance (preflight ")

@@ -147,7 +147,6 @@ class GuardedChange:
         for step in verdict.unexpected:
             print(f"  {step.describe()}")
         self.put_back()
-        print(f"see them with: pulumi preview --diff -s {self.pulumi.name}", file=sys.stderr)
         return None
 
 

@@ -2,7 +2,9 @@
 
 Sets `message` (and `until`, or removes it with --no-until) in the stack file, previews with an
 update plan and refuses every change but the page object's content and the edge function's
-code, then applies exactly that plan. The record is never touched, in either mode.
+code, then applies exactly that plan. The record is never touched, in either mode. Readers see
+the new page within 120 s of the update, and the API's JSON once CloudFront has deployed the
+published function.
 """
 
 from __future__ import annotations
