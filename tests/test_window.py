@@ -286,6 +286,25 @@ def test_on_a_terminal_it_asks_and_no_puts_the_stack_file_back(tmp_path, serve, 
     assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
 
 
+def test_a_console_edit_after_the_preview_stops_the_up_that_the_plan_holds(tmp_path, serve, cacert):
+    """Pulumi docs, "Update plans": the up fails at once on any change the plan does not hold."""
+    stand_in = deployed(tmp_path, maintenance=False)
+    distribution = serve(edge(stand_in.project_dir))
+
+    def edit_then_yes(process, write, read_until):
+        read_until("now? [y/N] ")
+        stand_in.edit_deployed(STACK, DISTRIBUTION, "distribution", "comment", "edited in the console meanwhile")
+        write("y\n")
+
+    code, output = _on_a_terminal(stand_in, ["--no-wait", "--connect", distribution.endpoint, "--cacert", cacert],
+                                  edit_then_yes)
+    assert code == 1, output
+    assert "error: the update failed:" in output and "violates plan" in output
+    assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in output
+    assert stack_file_mode(stand_in) == "false" and record_target(stand_in) == LIVE_TARGET
+    assert stand_in.deployed(STACK, DISTRIBUTION)["inputs"]["comment"] == "edited in the console meanwhile"
+
+
 def test_ctrl_c_at_the_question_puts_the_stack_file_back_with_exit_130(tmp_path, serve, cacert):
     stand_in = deployed(tmp_path, maintenance=False)
     distribution = serve(edge(stand_in.project_dir))

@@ -66,8 +66,14 @@ class Allowed:
 
 # on and off: the record's target, nothing else. A replaced record (a new name or type) would
 # be deleted and created again: a gap in DNS, so a replace is refused like any other change.
+# Its new target, the distribution's domain, is known at preview, since the distribution may
+# not change: a value unknown at preview is what makes an up falsely "violate" its plan
+# (pulumi/pulumi#13765).
 SWITCH = (Allowed(RECORD, ("records",)),)
 # message: the page's text and the function's answers (both render the message and `until`).
+# The page object's body is the string input `content` (maintenance/site.py), never an asset or
+# archive: an archive's hash can differ between the preview and the up, and the up then fails
+# as violating its plan (pulumi/pulumi#11587). Keep it a string.
 MESSAGE = (Allowed(PAGE_OBJECT, ("content",)), Allowed(FUNCTION, ("code",)))
 
 

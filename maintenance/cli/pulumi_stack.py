@@ -149,7 +149,9 @@ class PulumiStack:
 
         Ctrl-C does not stop the CLI from here: the first calls on_interrupt and waits for the CLI
         to end (it got the Ctrl-C too, if it came from the terminal, and ends the way Pulumi
-        ends on it); a second raises KeyboardInterrupt.
+        ends on it); a second raises KeyboardInterrupt. A CLI ended while it waits on a change
+        leaves that resource in an unknown state, a pending operation to clear with `pulumi
+        refresh` (Pulumi docs, "Interrupted updates"), so this command never ends it itself.
         """
         events = _Events()
 
