@@ -210,6 +210,8 @@ def test_not_logged_in_exits_2_with_pulumi_login(tmp_path):
     result = switch(stand_in, "on", "--yes", env=logged_out)
     assert result.returncode == 2
     assert "Pulumi is not logged in" in result.stderr and "run pulumi login" in result.stderr
+    # pulumi whoami's own words, as the stand-in gives them (the CLI's, pkg/backend/httpstate/login.go)
+    assert "PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" in result.stderr
     assert not ran(stand_in, "stack select") and stack_file_mode(stand_in) == "false"
 
 
@@ -242,27 +244,27 @@ def _on_a_terminal(stand_in: StandIn, arguments: list[str], then) -> tuple[int, 
     os.close(terminal)
     seen = []
 
+    def read() -> bool:
+        """Appends what the terminal holds; False once the command has closed it (EIO on Linux)."""
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            return False
+        seen.append(chunk.decode(errors="replace"))
+        return bool(chunk)
+
     def read_until(text: str, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while text not in "".join(seen):
             assert time.monotonic() < deadline, f"never saw {text!r}: {''.join(seen)}"
-            if select.select([controller], [], [], 0.5)[0]:
-                try:
-                    seen.append(os.read(controller, 4096).decode(errors="replace"))
-                except OSError:  # the command ended and closed the terminal
-                    break
+            if select.select([controller], [], [], 0.5)[0] and not read():
+                break
 
     try:
         then(process, lambda text: os.write(controller, text.encode()), read_until)
         code = process.wait(timeout=120)
-        while select.select([controller], [], [], 0.2)[0]:
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen.append(chunk.decode(errors="replace"))
+        while select.select([controller], [], [], 0.2)[0] and read():
+            pass
     finally:
         os.close(controller)
     output = "".join(seen)

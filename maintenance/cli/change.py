@@ -14,18 +14,22 @@ the up instead of being applied with the switch.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional
 
 from ..settings import Settings, SettingsError, load_from_stack_file
 from .answers import EXIT_INTERRUPTED, EXIT_USAGE
 from .guard import Allowed, Step, judge
 from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, open_stack
+
+if TYPE_CHECKING:
+    from pulumi.automation import ConfigValue
 
 PROGRAM = "python -m maintenance"
 EXIT_DONE = 0
@@ -73,6 +77,16 @@ class Timings:
         return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.seconds.items()) or "no step ran"
 
 
+def _shown(value: Optional[ConfigValue]) -> str:
+    return "removed" if value is None else "[secret]" if value.secret else repr(value.value)
+
+
+def _set_by_hand(key: str, value: Optional[ConfigValue], stack: str) -> str:
+    if value is None:
+        return f"pulumi config rm {key} -s {stack}"
+    return f"pulumi config set {key} {'--secret VALUE' if value.secret else shlex.quote(value.value)} -s {stack}"
+
+
 @dataclass
 class GuardedChange:
     """The keys a command sets, their previous values, and the preview the guard judged."""
@@ -102,8 +116,7 @@ class GuardedChange:
             self.previous[key] = before
         self.pulumi.set_values(wanted)
         for key, value in wanted.items():
-            shown = "removed" if value is None else "[secret]" if value.secret else repr(value.value)
-            print(f"set {key} {shown} in {self.stack_file}")
+            print(f"set {key} {_shown(value)} in {self.stack_file}")
 
     def up(self, plan: Path) -> list[Step]:
         """Apply the plan; the steps the engine completed (UpFailed carries them when it failed)."""
@@ -125,14 +138,10 @@ class GuardedChange:
         try:
             self.pulumi.set_values(previous)
         except PulumiFailed as error:
-            commands = "; ".join(
-                f"pulumi config rm {key} -s {self.pulumi.name}" if value is None
-                else f"pulumi config set {key} VALUE -s {self.pulumi.name}" for key, value in previous.items())
+            commands = "; ".join(_set_by_hand(key, value, self.pulumi.name) for key, value in previous.items())
             print(f"error: could not put {self.stack_file} back ({error}): {commands}", file=sys.stderr)
             return
-        print(f"{self.stack_file} put back: " + ", ".join(
-            f"{key} {'removed' if value is None else '[secret]' if value.secret else repr(value.value)}"
-            for key, value in previous.items()))
+        print(f"{self.stack_file} put back: " + ", ".join(f"{key} {_shown(value)}" for key, value in previous.items()))
 
     def preview(self, plan: Path) -> Optional[tuple[Step, ...]]:
         """The allowed changes; None when the guard refused (each unexpected change printed, stack file put back)."""
