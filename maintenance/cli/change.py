@@ -14,6 +14,7 @@ the up instead of being applied with the switch.
 from __future__ import annotations
 
 import argparse
+import select
 import shlex
 import sys
 import tempfile
@@ -53,10 +54,17 @@ def require_answerer(args: argparse.Namespace) -> None:
 
 
 def confirmed(question: str) -> bool:
-    try:
-        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
-    except EOFError:
-        return False
+    """A yes on standard input; nothing (end of file) is a no.
+
+    The answer is awaited in short polls, not one blocking read: the preview leaves gRPC's threads
+    running, the kernel may hand a Ctrl-C to any of them, and its Python handler then runs only
+    when the main thread is back in Python, while a system call waiting there goes on ("Signals
+    and threads" and signal.pthread_kill in the Python docs, module signal).
+    """
+    print(f"{question} [y/N] ", end="", flush=True)
+    while not select.select([sys.stdin], [], [], 0.2)[0]:
+        pass
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 @dataclass
@@ -125,6 +133,13 @@ class GuardedChange:
             return self.pulumi.up(plan, lambda: print(
                 f"\nCtrl-C: Pulumi goes on with the update it has started; waiting for it to end (Ctrl-C again "
                 f"leaves it running). {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True))
+
+    def approved(self, args: argparse.Namespace, question: str, changes: tuple[Step, ...]) -> bool:
+        """Go on? Not in a dry run; with changes, only after --yes or a yes. If not, the stack file is put back."""
+        if args.dry_run or changes and not (args.yes or confirmed(question)):
+            self.put_back()
+            return False
+        return True
 
     def keep(self) -> None:
         self.applied = True

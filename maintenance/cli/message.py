@@ -21,7 +21,6 @@ from .change import (
     PROGRAM,
     GuardedChange,
     add_confirm_arguments,
-    confirmed,
     plan_file,
     run_guarded,
 )
@@ -95,12 +94,10 @@ def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
             return EXIT_DONE
         for step in changes:
             print(f"  {_describe(step)}: {', '.join(step.diffs)}")
-        if args.dry_run:
-            change.put_back()
-            print(f"dry run: nothing applied ({timings}); next: {PROGRAM} message {stack} ... without --dry-run")
-            return EXIT_DONE
-        if not args.yes and not confirmed("Publish this message now?"):
-            change.put_back()
+        if not change.approved(args, "Publish this message now?", changes):
+            if args.dry_run:
+                print(f"dry run: nothing applied ({timings}); next: {PROGRAM} message {stack} ... without --dry-run")
+                return EXIT_DONE
             print(f"not published ({timings})")
             return EXIT_FAILED
         try:

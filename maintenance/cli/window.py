@@ -23,7 +23,6 @@ from .change import (
     GuardedChange,
     Timings,
     add_confirm_arguments,
-    confirmed,
     plan_file,
     run_guarded,
 )
@@ -111,20 +110,15 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
             print(f"  the record {settings.domain}: {before} -> {after}")
         if not changes:
             print(f"  the record {settings.domain} already points at the {mode} target: no update to apply")
-            if not args.dry_run:
-                change.keep()
-        if args.dry_run:
-            change.put_back()
-            _last_line("dry run", stack, deployed or settings.mode, timings, f"{PROGRAM} {args.command} {stack}")
-            return EXIT_DONE
-        if changes and not args.yes and not confirmed(f"Switch {settings.domain} to {mode} now?"):
-            change.put_back()
-            _last_line("not switched", stack, deployed or settings.mode, timings, f"{PROGRAM} {args.command} {stack}")
-            return EXIT_FAILED
+        if not change.approved(args, f"Switch {settings.domain} to {mode} now?", changes):
+            _last_line("dry run" if args.dry_run else "not switched", stack, deployed or settings.mode, timings,
+                       f"{PROGRAM} {args.command} {stack}")
+            return EXIT_DONE if args.dry_run else EXIT_FAILED
         if changes:
             code = _up(change, plan, mode, deployed)
             if code is not None:
                 return code
+        change.keep()
     if args.no_wait:
         _last_line("switched", stack, mode, timings, f"{PROGRAM} status {stack} --wait")
         return EXIT_DONE
