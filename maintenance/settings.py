@@ -267,6 +267,11 @@ KEYS = tuple(_FIELDS)
 SWITCH_KEYS = ("maintenance", "domain", "zone", "liveTarget", "liveLoadBalancer")
 
 
+def parse_value(key: str, raw: str) -> object:
+    """One key's value as the program reads it; ValueError("must ...") when the program would refuse it."""
+    return _FIELDS[key].parse(raw)
+
+
 def _fix(key: str, stack: str, value: Optional[str] = None) -> str:
     example = value if value is not None else _FIELDS[key].example
     return f"pulumi config set {key} {example} -s {stack}"

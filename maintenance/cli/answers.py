@@ -26,6 +26,7 @@ EXIT_AGREED = 0
 EXIT_DISAGREES = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
 # How much of a refused value an error shows: enough to recognise it, never a screenful.
 SHOWN_CHARACTERS = 60
 

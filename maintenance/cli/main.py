@@ -6,16 +6,18 @@ import os
 import sys
 
 from ..python_version import unsupported_python
-from .answers import EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown
+from .answers import EXIT_INTERRUPTED, EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown
 
 # name -> (module, one-line help); a module is imported only when its command runs.
 COMMANDS = {
     "status": ("maintenance.cli.status", "tell whether the switch has reached the world"),
     "preflight": ("maintenance.cli.preflight", "check the target answers as it should, before a switch"),
     "import-file": ("maintenance.cli.import_file", "print the pulumi import --file JSON that adopts the console-built resources"),
+    "on": ("maintenance.cli.window", "switch to the maintenance page: preflight, guarded pulumi up, status --wait"),
+    "off": ("maintenance.cli.window", "switch back to the live API: preflight, guarded pulumi up, status --wait"),
+    "message": ("maintenance.cli.message", "change the page's message and until: guarded pulumi up"),
     "serve": ("maintenance.cli.serve", "answer locally as the stack's maintenance distribution would, to see it before a window"),
 }
-EXIT_INTERRUPTED = 130
 
 VENV_HINT = """\
 error: {error}: python -m maintenance needs the packages in requirements.txt.

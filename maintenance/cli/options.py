@@ -95,3 +95,11 @@ def http_url(text: str) -> str:
     if url.port is not None and not 0 < url.port < 65536:
         raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be from 1 to 65535")
     return text
+
+
+def add_stack_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+
+
+def add_cwd_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")

@@ -23,7 +23,7 @@ from .answers import (
     EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json, report_error, shown,
 )
 from .bounded_http import BoundedClient, BoundedResponse, is_slow
-from .options import endpoint, positive_seconds
+from .options import add_cwd_argument, add_stack_argument, endpoint, positive_seconds
 from .pulumi_stack import read_stack_outputs
 from .overrun import overrun
 
@@ -313,10 +313,8 @@ def url_path(text: str) -> str:
     return text
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
-    parser.add_argument("--to", required=True, choices=(MAINTENANCE, LIVE),
-                        help="the mode about to be switched to: check its target")
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where and how to check the target: shared with the window commands (on, off)."""
     parser.add_argument("--connect", type=endpoint(443), metavar="HOST[:PORT]",
                         help="where to connect (default port 443); default: the stack output distributionDomain "
                              "for maintenance, liveTarget (stack file or outputs) for live")
@@ -325,8 +323,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cacert", metavar="FILE", help="trust the CA certificates in FILE (PEM) instead of the system's")
     parser.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="S",
                         help="seconds for each answer, whole, headers and body (default 10)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    parser.add_argument("--to", required=True, choices=(MAINTENANCE, LIVE),
+                        help="the mode about to be switched to: check its target")
+    add_target_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+    add_cwd_argument(parser)
 
 
 def _ssl_context(cacert: Optional[str]) -> ssl.SSLContext:

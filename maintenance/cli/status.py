@@ -49,7 +49,7 @@ from .answers import (
     report_error,
 )
 from .bounded_http import BoundedClient, is_slow
-from .options import endpoint, http_url, positive_seconds
+from .options import add_cwd_argument, add_stack_argument, endpoint, http_url, positive_seconds
 from .pulumi_stack import read_stack_outputs
 from .overrun import overrun
 
@@ -395,12 +395,17 @@ def wait(plan: Plan, timeout: float, interval: float, out: TextIO) -> tuple[list
 # --- command ----------------------------------------------------------------------------
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which DNS servers to ask: shared with the window commands (on, off)."""
     parser.add_argument("--nameserver", action="append", type=endpoint(53), default=[], metavar="HOST[:PORT]",
                         help="authoritative server to ask (repeatable); default: the zone's NS records")
     parser.add_argument("--resolver", action="append", type=endpoint(53), default=[], metavar="HOST[:PORT]",
                         help="recursive resolver to ask (repeatable); default: the system's")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    add_server_arguments(parser)
     parser.add_argument("--http", action="store_true", help="also request https://DOMAIN/ with Accept: application/json")
     parser.add_argument("--url", type=http_url, help="send the HTTP check here instead (implies --http)")
     parser.add_argument("--wait", action="store_true", help="poll until every answer agrees")
@@ -411,7 +416,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--query-timeout", type=positive_seconds, default=3.0, metavar="S",
                         help="seconds for one server's whole answer, DNS or HTTP (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+    add_cwd_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
