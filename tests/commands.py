@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "api.theboss.io"
 LIVE_TARGET = "elb-live-1234567890.us-east-1.elb.amazonaws.com"
 DISTRIBUTION = "d111111abcdef8.cloudfront.net"
+# What status and preflight say of a stack in maintenance whose until (2020-01-01T06:00:00Z) has passed.
+OVERRUN_NOTE = ("the window has overrun: until (2020-01-01 06:00 UTC) has passed. Update the message and the new end: "
+                "python -m maintenance message window '...' --until YYYY-MM-DDTHH:MM:SSZ")
 
 
 def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_TARGET}", name: str = "window",

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional
 
 from ..settings import Settings, SettingsError, load_from_stack_file
+from . import PROGRAM
 from .answers import EXIT_INTERRUPTED, EXIT_USAGE
 from .guard import Allowed, Step, judge
 from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, open_stack
@@ -32,7 +33,6 @@ from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, open_sta
 if TYPE_CHECKING:
     from pulumi.automation import ConfigValue
 
-PROGRAM = "python -m maintenance"
 EXIT_DONE = 0
 EXIT_FAILED = 1  # a check failed, the guard refused, the update failed, or the answer was no
 

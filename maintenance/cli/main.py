@@ -6,6 +6,7 @@ import os
 import sys
 
 from ..python_version import unsupported_python
+from . import PROGRAM
 from .answers import EXIT_INTERRUPTED, EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown
 
 # name -> (module, one-line help); a module is imported only when its command runs.
@@ -69,7 +70,7 @@ def main(argv=None) -> int:
     if problem := unsupported_python():
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    parser = _Parser(prog="python -m maintenance", description=__doc__)
+    parser = _Parser(prog=PROGRAM, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parsers = {name: commands.add_parser(name, help=help_text) for name, (_, help_text) in COMMANDS.items()}
     # The first word that is not an option names the command; only its module is imported.

@@ -14,11 +14,11 @@ import sys
 from typing import Callable, Optional
 
 from ..settings import parse_value
+from . import PROGRAM
 from .answers import EXIT_INTERRUPTED, MAINTENANCE
 from .change import (
     EXIT_DONE,
     EXIT_FAILED,
-    PROGRAM,
     GuardedChange,
     add_confirm_arguments,
     plan_file,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from . import PROGRAM
+
 
 def overrun(until: Optional[datetime], stack: str, now: datetime) -> Optional[str]:
     """What to tell the operator once the window's planned end has passed; None before then or without one."""
     if until is None or until > now:
         return None
     return (f"the window has overrun: until ({until:%Y-%m-%d %H:%M} UTC) has passed. Update the message and "
-            f"the new end: pulumi config set until YYYY-MM-DDTHH:MM:SSZ -s {stack}; "
-            f"pulumi config set message '...' -s {stack}; pulumi up -s {stack}")
+            f"the new end: {PROGRAM} message {stack} '...' --until YYYY-MM-DDTHH:MM:SSZ")

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Optional
 
 from ..settings import Settings
-from . import preflight, status
+from . import PROGRAM, preflight, status
 from .answers import EXIT_INTERRUPTED, LIVE, MAINTENANCE
 from .change import (
     EXIT_DONE,
     EXIT_FAILED,
-    PROGRAM,
     GuardedChange,
     Timings,
     add_confirm_arguments,
