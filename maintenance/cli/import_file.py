@@ -1,7 +1,7 @@
 """`python -m maintenance import-file STACK`: the `pulumi import --file` document for a stack.
 
 The console-built bucket and distribution must be imported before the first `pulumi up`, under
-the types, names and parent component that the program declares (tests/test_adoption.py checks
+the types, names and parent component that the program declares (tests/test_import_file.py checks
 each entry against the resources the program registers). The file format is Pulumi's: a
 `resources` list whose entries have `type`, `name`, `id` and `parent` (the `name` of another
 entry), and `component: true` entries that Pulumi 3.94+ creates as empty parents
