@@ -4,7 +4,7 @@ import base64
 import hashlib
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = (ROOT / "site" / "index.html").read_text(encoding="utf-8")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 UNTIL = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
+BEFORE_UNTIL = UNTIL - timedelta(days=1)
+OVERRUN = "The work is taking longer than planned. We will be back as soon as we can."
 HOSTILE = '<img src=x onerror="window.pwned=1"> $message $content_security_policy 100% & "quotes" </main><script>window.pwned=2</script> café 🚧'
 MESSAGE = "The API is down for a database upgrade. Requests made now fail with 503."
 
@@ -124,10 +126,15 @@ def contrast(foreground, background):
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def visit(browser, url, width, height, scheme="light", timezone_id="America/New_York"):
+def visit(browser, url, width, height, scheme="light", timezone_id="America/New_York", now=BEFORE_UNTIL, javascript=True):
+    """Opens the page with the browser's clock at now (what the page says depends on it)."""
     context = browser.new_context(
-        viewport={"width": width, "height": height}, color_scheme=scheme, timezone_id=timezone_id, locale="en-US"
+        viewport={"width": width, "height": height}, color_scheme=scheme, timezone_id=timezone_id, locale="en-US",
+        java_script_enabled=javascript,
     )
+    if javascript:
+        # Playwright's clock fakes the page's Date and setInterval (Playwright docs, "Clock": install, pause_at, run_for).
+        context.clock.install(time=now)
     tab = context.new_page()
     requests, problems = [], []
     tab.on("request", lambda request: requests.append(request.url))
@@ -177,6 +184,47 @@ def test_hostile_text_is_shown_as_text_in_chromium(browser, serve):
         assert tab.locator("#message").inner_text() == HOSTILE
         assert tab.evaluate("window.pwned") is None
         assert tab.locator("img").count() == 0
+        assert requests == [url] and problems == []
+    finally:
+        context.close()
+
+
+def test_page_says_the_work_takes_longer_once_until_has_passed(browser, serve):
+    url = serve(page())
+    context, tab, requests, problems = visit(browser, url, 390, 844, now=UNTIL + timedelta(minutes=1))
+    try:
+        assert tab.get_by_text(OVERRUN).is_visible()
+        shown = tab.get_by_role("main").inner_text()
+        assert "Expected back" not in shown and "2026" not in shown, "a past time is shown as the expected end"
+        assert tab.locator("time").count() == 0 and not tab.locator("#local-time").is_visible()
+        assert tab.get_by_text(MESSAGE).is_visible()
+        assert requests == [url] and problems == []
+    finally:
+        context.close()
+
+
+def test_page_left_open_says_the_work_takes_longer_within_a_minute_of_until(browser, serve):
+    url = serve(page())
+    context, tab, requests, problems = visit(browser, url, 1280, 800, now=UNTIL - timedelta(minutes=10, seconds=30))
+    try:
+        tab.clock.pause_at(UNTIL - timedelta(seconds=1))
+        assert tab.locator("time").inner_text() == "Tuesday 1 December 2026, 06:00 UTC"
+        assert tab.locator("#local-time").is_visible() and tab.get_by_text(OVERRUN).count() == 0
+        tab.clock.run_for("01:01")
+        assert tab.get_by_text(OVERRUN).is_visible()
+        assert tab.locator("time").count() == 0 and not tab.locator("#local-time").is_visible()
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_page_without_javascript_gives_until_in_utc(browser, serve):
+    url = serve(page())
+    context, tab, requests, problems = visit(browser, url, 1280, 800, javascript=False)
+    try:
+        expected = tab.locator("p", has=tab.locator("time"))
+        assert expected.is_visible() and expected.inner_text() == "Expected back by Tuesday 1 December 2026, 06:00 UTC."
+        assert not tab.locator("#local-time").is_visible()
         assert requests == [url] and problems == []
     finally:
         context.close()
