@@ -1,13 +1,11 @@
 """api-maintenance: point the API's name at a maintenance page, or back at the API."""
 
-from pathlib import Path
-
 import pulumi
 
 from maintenance import lookups
 from maintenance.python_version import unsupported_python
 from maintenance.settings import load_from_pulumi
-from maintenance.site import MaintenanceSite
+from maintenance.site import PAGE_TEMPLATE, MaintenanceSite
 from maintenance.switch import DnsSwitch
 
 if problem := unsupported_python():
@@ -22,7 +20,7 @@ zone_id = lookups.zone_id(settings)
 site = MaintenanceSite(
     "maintenance-site",
     settings,
-    page_template=Path(__file__).parent / "site" / "index.html",
+    page_template=PAGE_TEMPLATE,
     certificate_arn=certificate_arn,
 )
 switch = DnsSwitch(

@@ -10,6 +10,7 @@ import difflib
 import ipaddress
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parseaddr
@@ -17,16 +18,26 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
+import idna
 import yaml
 
 PROJECT = "api-maintenance"
+# The namespaces a stack's config may use besides the project's own: the AWS provider's, and the
+# engine's (pulumi:tags, pulumi:disable-default-providers). A namespace is a package's or the
+# project's name (Pulumi docs, "Configuration", Configuration Keys); this program uses no other
+# package, so a key anywhere else is a typo that Pulumi would hand over unread.
+OTHER_NAMESPACES = ("aws", "pulumi")
+# Pulumi's rule for a stack's own name (pulumi/pulumi, validateStackName: ^[A-Za-z0-9_.-]{1,100}$).
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 DEFAULT_MESSAGE = "The API is down for scheduled maintenance. Please try again later."
 MESSAGE_MAX_LENGTH = 500
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # The page's status codes: those CloudFront allows on its own error pages (custom error responses),
 # all of which mean something for a page that stands in for the API; 503 is RFC 9110's for a window.
-CLOUDFRONT_RESPONSE_CODES = (200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504)
+# Not 405 or 416: a 405 must carry Allow and a 416 should carry Content-Range (RFC 9110, 15.5.6 and
+# 15.5.17), which the page has not.
+CLOUDFRONT_RESPONSE_CODES = (200, 400, 403, 404, 414, 500, 501, 502, 503, 504)
 MAX_TTL = 86400
 CERTIFICATE_REGION = "us-east-1"
 
@@ -97,6 +108,14 @@ def _integer_between(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+class _Refused(ValueError):
+    """A value refused with the value that would be accepted in its place (shown in the fix)."""
+
+    def __init__(self, problem: str, instead: str):
+        super().__init__(problem)
+        self.instead = instead
+
+
 def host_name(raw: str) -> str:
     """A DNS host name, lower-cased, without a trailing dot; an IP address is refused."""
     name = raw.strip().lower().rstrip(".")
@@ -104,8 +123,21 @@ def host_name(raw: str) -> str:
         raise ValueError("must be a host name, not an IP address (a CNAME points to a name)")
     labels = name.split(".")
     if len(name) > 253 or len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
+        if not name.isascii():
+            _refuse_unicode(name)
         raise ValueError("must be a fully qualified host name such as api.example.com")
     return name
+
+
+def _refuse_unicode(name: str) -> None:
+    # Route 53 takes hosted zone and record names in ASCII only, an internationalized name in its
+    # Punycode (xn--) form (Route 53 Developer Guide, "DNS domain name format"); the idna package
+    # converts as browsers do (UTS #46, non-transitional).
+    try:
+        ascii_name = host_name(idna.encode(name, uts46=True).decode("ascii"))
+    except ValueError:  # idna.IDNAError too: no ASCII form, or one that is no host name either
+        return
+    raise _Refused(f"must be written in its ASCII (xn--) form, {ascii_name}", ascii_name)
 
 
 def _response_code(raw: str) -> int:
@@ -146,7 +178,8 @@ def _certificate_arn(raw: str) -> str:
     return raw.strip()
 
 
-def _bucket_name(raw: str) -> str:
+def bucket_name(raw: str) -> str:
+    """An S3 bucket name as the program takes it (S3 User Guide, "General purpose bucket naming rules")."""
     name = raw.strip()
     problem = None
     if not _BUCKET_NAME.match(name):
@@ -186,7 +219,10 @@ def _until(raw: str) -> datetime:
         raise ValueError("must be an ISO-8601 date-time such as 2026-12-01T06:00:00Z") from None
     if moment.tzinfo is None:
         raise ValueError("must say its time zone: end it with Z or an offset such as +01:00")
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is in the year 10000 in UTC
+        raise ValueError("must fall between the years 1 and 9999 in UTC") from None
 
 
 def _contact(raw: str) -> str:
@@ -216,9 +252,9 @@ _FIELDS: dict[str, _Field] = {
     "liveLoadBalancer": _Field("live_load_balancer", _load_balancer_name, "my-balancer"),
     "certificateArn": _Field("certificate_arn", _certificate_arn, "arn:aws:acm:us-east-1:ACCOUNT:certificate/ID"),
     "ttl": _Field("ttl", _integer_between(0, MAX_TTL), "60", 60),
-    "responseCode": _Field("response_code", _response_code, "200", 503),
+    "responseCode": _Field("response_code", _response_code, "503", 503),
     "priceClass": _Field("price_class", _price_class, "PriceClass_100", "PriceClass_100"),
-    "bucketName": _Field("bucket_name", _bucket_name, "my-maintenance-page"),
+    "bucketName": _Field("bucket_name", bucket_name, "my-maintenance-page"),
     "protect": _Field("protect", _boolean, "true", False),
     "message": _Field("message", _message, "'Back at 06:00 UTC.'", DEFAULT_MESSAGE),
     "until": _Field("until", _until, "2026-12-01T06:00:00Z"),
@@ -231,34 +267,85 @@ KEYS = tuple(_FIELDS)
 SWITCH_KEYS = ("maintenance", "domain", "zone", "liveTarget", "liveLoadBalancer")
 
 
+def parse_value(key: str, raw: str) -> object:
+    """One key's value as the program reads it; ValueError("must ...") when the program would refuse it."""
+    return _FIELDS[key].parse(raw)
+
+
 def _fix(key: str, stack: str, value: Optional[str] = None) -> str:
     example = value if value is not None else _FIELDS[key].example
     return f"pulumi config set {key} {example} -s {stack}"
 
 
-def _unknown_key_problem(key: str, stack: str) -> str:
-    close = difflib.get_close_matches(key, KEYS, n=1)
-    guess = f" (did you mean {close[0]}?)" if close else f"; known keys: {', '.join(KEYS)}"
-    return (
-        f"{PROJECT}:{key} is not a setting of this program{guess}: it would be ignored. "
-        f"Fix: pulumi config rm {key} -s {stack}"
-    )
+def _unknown_key_problems(config: Mapping[str, object], stack: str) -> list[str]:
+    """A problem for each key, in any namespace, that the program would not read: a typo that
+    would silently leave its setting at the default (`maintenence`, `api-maintenence:maintenance`)."""
+    problems = []
+    for full_key in sorted(config):
+        namespace, _, name = full_key.partition(":")
+        if namespace in OTHER_NAMESPACES or _is_setting(full_key):
+            continue
+        where = (
+            "is not a setting of this program" if namespace == PROJECT else
+            f"is in the namespace {namespace}, which this program does not read (its settings are "
+            f"{PROJECT}:KEY; {' and '.join(OTHER_NAMESPACES)} keys are allowed too)"
+        )
+        remove = f"pulumi config rm {name if namespace == PROJECT else full_key} -s {stack}"
+        close = difflib.get_close_matches(name, KEYS, n=1)
+        if not close:
+            problems.append(f"{full_key} {where}; known keys: {', '.join(KEYS)}. Fix: {remove}")
+            continue
+        meant = close[0]
+        problems.append(
+            f"{full_key} {where}: did you mean {PROJECT}:{meant}? "
+            f"Fix: {remove}, then {_fix(meant, stack, _value_for(meant, config[full_key]))}"
+        )
+    return problems
+
+
+def _is_setting(full_key: str) -> bool:
+    namespace, _, name = full_key.partition(":")
+    return namespace == PROJECT and name in _FIELDS
+
+
+def _value_for(key: str, held: object) -> Optional[str]:
+    """The value a mistyped key held, quoted for the shell, if the key it meant takes it."""
+    if not isinstance(held, str):  # a secret: its value is not shown
+        return None
+    try:
+        _FIELDS[key].parse(held)
+    except ValueError:
+        return None
+    return shlex.quote(held)
 
 
 def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optional[str] = None) -> Settings:
-    """Build Settings from the raw strings of every key set in this project's config namespace,
+    """Build Settings from the raw strings of the keys set in this project's config namespace,
     or raise SettingsError listing every problem (unknown keys included)."""
-    problems = [_unknown_key_problem(key, stack) for key in sorted(set(raw) - set(_FIELDS))]
+    config: dict[str, object] = {f"{PROJECT}:{key}": value for key, value in raw.items()}
+    if region is not None:
+        config["aws:region"] = region
+    return settings_from_config(config, stack)
+
+
+def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
+    """Build Settings from every config key the stack sets, NAMESPACE:NAME to the text Pulumi hands
+    the program (SECRET where it must not be shown), or raise SettingsError listing every problem."""
+    problems = _unknown_key_problems(config, stack)
+    region = config.get("aws:region")
+    prefix = PROJECT + ":"
+    raw = {key[len(prefix):]: value for key, value in config.items() if key.startswith(prefix)}
     values: dict[str, object] = {}
     for key, field in _FIELDS.items():
         text = raw.get(key)
-        if text is None:
+        if not isinstance(text, str):
             continue
         try:
             values[key] = field.parse(text)
         except ValueError as error:
             shown = text if len(text) <= 60 else text[:57] + "..."
-            problems.append(f"{PROJECT}:{key} {error}, got {shown!r}. Fix: {_fix(key, stack)}")
+            instead = shlex.quote(error.instead) if isinstance(error, _Refused) else None
+            problems.append(f"{PROJECT}:{key} {error}, got {shown!r}. Fix: {_fix(key, stack, instead)}")
 
     domain = values.get("domain")
     if raw.get("domain") is None:
@@ -293,31 +380,36 @@ def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optiona
     values["zone"] = zone
     return Settings(
         stack=stack,
-        region=region,
+        region=region if isinstance(region, str) else None,
         **{field.attribute: values.get(key, field.default) for key, field in _FIELDS.items()},
     )
 
 
-def _runtime_config_keys() -> set[str]:
-    """Every config key the running program was given, in any namespace."""
+def _runtime_config() -> dict[str, object]:
+    """Every config key the running program was given, in any namespace, with its text
+    (SECRET for a secret, which an error message must not show)."""
     from pulumi.runtime import config as runtime_config
 
     # Pulumi's Python language host hands the program all of the stack's config as JSON in
     # PULUMI_CONFIG (pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go, pulumiConfigVar),
     # which get_config_env() reads; the mock runtime and the Automation API fill CONFIG instead.
-    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    # Which are secrets: PULUMI_CONFIG_SECRET_KEYS from the language host (the same main.go,
+    # pulumiConfigSecretKeysVar), or the list set_all_config was given.
+    secret = set(runtime_config.get_config_secret_keys_env())
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    return {
+        key: SECRET if (key in secret or runtime_config.is_config_secret(key)) and not _is_setting(key)
+        else runtime_config.get_config(key)
+        for key in keys
+    }
 
 
 def load_from_pulumi() -> Settings:
     """Settings of the running Pulumi stack; a bad value stops the program before any resource."""
     import pulumi
 
-    config = pulumi.Config(PROJECT)
-    prefix = PROJECT + ":"
-    set_keys = {key[len(prefix):] for key in _runtime_config_keys() if key.startswith(prefix)}
-    raw = {key: config.get(key) for key in set_keys | set(KEYS)}
     try:
-        return parse_settings(raw, pulumi.get_stack(), pulumi.Config("aws").get("region"))
+        return settings_from_config(_runtime_config(), pulumi.get_stack())
     except SettingsError as error:
         raise pulumi.RunError(f"invalid configuration for stack {pulumi.get_stack()}:\n{error}") from None
 
@@ -346,8 +438,16 @@ def read_stack_config(path: Path) -> dict[str, object]:
         return SettingsError([f"{path.name}: {text}"])
 
     try:
-        # Pulumi strips a UTF-8 byte-order mark (workspace/loaders.go, readFileStripUTF8BOM).
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise SettingsError([
+            f"no stack file {path.name} in {path.parent}: is {path.name[len('Pulumi.'):-len('.yaml')]!r} "
+            "the stack's name? Fix: run pulumi stack ls, or give the folder that holds the file with --cwd"
+        ]) from None
+    except OSError as error:  # permission denied, a folder in the file's place
+        raise problem(f"cannot be read ({error.strerror}). Fix: make it a file that this user may read (ls -l {path})") from None
+    try:
+        # Pulumi strips a UTF-8 byte-order mark (workspace/loaders.go, readFileStripUTF8BOM).
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
@@ -358,7 +458,12 @@ def read_stack_config(path: Path) -> dict[str, object]:
     try:
         document = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        raise problem(f"is not valid YAML: {error}") from None
+        raise problem(_yaml_problem(error, text)) from None
+    except RecursionError:
+        raise problem(
+            "nests lists or mappings too deeply to read. Fix: write each setting as `"
+            f"{PROJECT}:KEY: VALUE`, a plain value"
+        ) from None
     if document is None:
         return {}
     if not isinstance(document, yaml.MappingNode):
@@ -397,6 +502,22 @@ def read_stack_config(path: Path) -> dict[str, object]:
     return config
 
 
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        return (f"line {line} holds the character U+{error.character:04X}, which YAML does not allow. "
+                "Fix: delete it, or write it as an escape in double quotes (\"\\x01\")")
+    mark = getattr(error, "problem_mark", None)
+    if mark is None:
+        return f"is not valid YAML: {error}. Fix: correct it, or restore it from version control"
+    what = ", ".join(filter(None, (getattr(error, "context", None), getattr(error, "problem", None))))
+    return (
+        f"line {mark.line + 1}, column {mark.column + 1} is not valid YAML ({what}). Fix: correct that line: "
+        f"each setting sits under config: as `  {PROJECT}:KEY: VALUE`, and a value that holds `: ` or ` #`, "
+        "or starts with a bracket or a quote, goes in quotes"
+    )
+
+
 def _is_text(node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null"
 
@@ -420,32 +541,55 @@ def _config_value(node) -> object:
     return json.dumps(loader.construct_object(node, deep=True), sort_keys=True, separators=(",", ":"), default=str)
 
 
+def _stack_file(project_dir: Path, stack: str) -> Path:
+    """The stack's settings file: Pulumi.STACK.yaml, named after the stack's own name.
+
+    A qualified name (ORG/STACK, ORG/PROJECT/STACK) names the same file as its last part: the CLI
+    looks for the file by the stack reference's name alone (pulumi/pulumi pkg/cmd/pulumi,
+    loadProjectStack: DetectProjectStackPath(stack.Ref().Name().Q())).
+    """
+    parts = stack.split("/")
+    if len(parts) > 3 or any(part in (".", "..") for part in parts) or "\\" in stack:
+        raise SettingsError([
+            f"the stack {stack!r} is a path, not a stack name. Fix: give the stack's name, and the folder "
+            f"that holds its Pulumi.STACK.yaml with --cwd (e.g. production --cwd ../api-maintenance)"
+        ])
+    if not all(_STACK_NAME.match(part) for part in parts):
+        raise SettingsError([
+            f"the stack {stack!r} is not a stack name: Pulumi's are 1 to 100 letters, digits, hyphens, "
+            f"underscores and periods, optionally after ORG/ or ORG/PROJECT/. Fix: run pulumi stack ls to see them"
+        ])
+    if len(parts) == 3 and parts[1] != PROJECT:
+        raise SettingsError([
+            f"the stack {stack!r} belongs to the project {parts[1]}, not {PROJECT}. Fix: name a stack of this project"
+        ])
+    return project_dir / f"Pulumi.{parts[-1]}.yaml"
+
+
+# Why a key a command needs is no secret: the fix drops --secret without losing anything.
+_NO_SECRET = {
+    "maintenance": "it only says whether maintenance is on, which the public DNS record shows anyway",
+}
+
+
 def load_from_stack_file(project_dir: Path, stack: str, needs: tuple[str, ...] = SWITCH_KEYS) -> Settings:
     """Settings from Pulumi.STACK.yaml, without the Pulumi CLI, read as the engine reads it.
 
     A secret (`secure:`) value cannot be read here: for a key in `needs` that is an error,
     for any other key it is left out (its default applies).
     """
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise SettingsError([f"no stack file {path.name} in {project_dir}: is {stack!r} the stack's name?"])
+    path = _stack_file(project_dir, stack)
     config = read_stack_config(path)
-    prefix = PROJECT + ":"
-    raw: dict[str, Optional[str]] = {}
     problems = []
-    for full_key, value in config.items():
-        if not full_key.startswith(prefix):
-            continue
-        key = full_key[len(prefix):]
-        if value is not SECRET:
-            raw[key] = value
-        elif key in needs:
+    for key in needs:
+        if config.get(f"{PROJECT}:{key}") is SECRET:
+            reason = _NO_SECRET.get(key, "it names a resource")
+            value = "false" if key == "maintenance" else "VALUE"
             problems.append(
-                f"{full_key} in {path.name} is a secret, which only Pulumi can decrypt, and it is needed "
-                f"here in clear text (it names a resource; it is no secret). "
-                f"Fix: pulumi config set {key} VALUE -s {stack} (without --secret)"
+                f"{PROJECT}:{key} in {path.name} is a secret, which only Pulumi can decrypt, and it is needed "
+                f"here in clear text ({reason}; it is no secret). "
+                f"Fix: pulumi config set {key} {value} -s {stack} (without --secret)"
             )
     if problems:
         raise SettingsError(problems)
-    region = config.get("aws:region")
-    return parse_settings(raw, stack, region if isinstance(region, str) else None)
+    return settings_from_config(config, stack)

@@ -19,6 +19,9 @@ from .settings import Settings
 # request while the page is cached (tests/test_cache.py models it, and the bound a change takes).
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 OBJECT_CACHE_CONTROL = "public, max-age=60"
+PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+# The page's template ships with the program (the project's site/ folder), whichever folder holds the stack file.
+PAGE_TEMPLATE = Path(__file__).resolve().parent.parent / "site" / "index.html"
 ORIGIN_ID = "maintenance-bucket"
 
 
@@ -47,15 +50,12 @@ def fit(text: str, limit: int) -> str:
 
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
-    """Only this distribution may read objects; everyone else must also use TLS.
+    """Only this distribution may read objects, and no one may reach the bucket without TLS.
 
-    For an S3 origin CloudFront uses the viewer's protocol ("Request and response behavior for
-    Amazon S3 origins", Protocols), so a plain-HTTP page view reaches the bucket over HTTP; the
-    TLS rule therefore spares requests whose AWS:SourceArn is this distribution. That key is
-    present only when a service calls on behalf of a resource ("AWS global condition context
-    keys", aws:SourceArn), and a negated operator such as StringNotEquals is true when the key
-    is missing ("IAM JSON policy elements: Condition operators"), so anonymous callers and
-    every other distribution stay denied without TLS. aws:SecureTransport is always present.
+    With origin access control set to always sign, "communication between CloudFront and Amazon
+    S3 is always through HTTPS" whatever protocol the viewer used ("Restrict access to an Amazon
+    S3 origin", Create a new origin access control), so the Deny needs no exception: a plain-HTTP
+    page view still reaches the bucket over HTTPS. aws:SecureTransport is in every request.
     """
     return json.dumps(
         {
@@ -70,15 +70,12 @@ def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
                     "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
                 },
                 {
-                    "Sid": "DenyRequestsWithoutTLSExceptThisDistribution",
+                    "Sid": "DenyRequestsWithoutTLS",
                     "Effect": "Deny",
                     "Principal": "*",
                     "Action": "s3:*",
                     "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {
-                        "Bool": {"aws:SecureTransport": "false"},
-                        "StringNotEquals": {"AWS:SourceArn": distribution_arn},
-                    },
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 },
             ],
         }
@@ -118,7 +115,15 @@ class MaintenanceSite(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             "bucket-encryption",
             bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            rules=[{
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                # What S3 reports once it blocks SSE-C by default (S3 User Guide, "Blocking or
+                # unblocking SSE-C for a general purpose bucket": from April 2026, for new buckets
+                # and existing ones with no SSE-C objects). Left out, some provider versions show a
+                # diff on every preview (hashicorp/terraform-provider-aws#47320), and a switch
+                # would no longer change one property only.
+                "blocked_encryption_types": ["SSE-C"],
+            }],
             opts=child,
         )
         key, page = page_object(page_template, settings)
@@ -130,7 +135,7 @@ class MaintenanceSite(pulumi.ComponentResource):
             bucket=self.bucket.id,
             key=key,
             content=page,
-            content_type="text/html; charset=utf-8",
+            content_type=PAGE_CONTENT_TYPE,
             cache_control=OBJECT_CACHE_CONTROL,
             opts=child,
         )
@@ -139,6 +144,7 @@ class MaintenanceSite(pulumi.ComponentResource):
             "origin-access-control",
             description=fit(f"CloudFront reads the {settings.domain} maintenance page", ACCESS_CONTROL_DESCRIPTION_LIMIT),
             origin_access_control_origin_type="s3",
+            # Always signing is what makes CloudFront reach the bucket over HTTPS (bucket_policy).
             signing_behavior="always",
             signing_protocol="sigv4",
             opts=child,
@@ -154,6 +160,10 @@ class MaintenanceSite(pulumi.ComponentResource):
         self.distribution = aws.cloudfront.Distribution(
             "distribution",
             enabled=True,
+            # Said, not left to the provider: `staging` forces a new distribution, and an unset one
+            # can plan the replacement of an imported distribution (pulumi/pulumi-aws#5229, where a
+            # maintainer gives this workaround), which would fail on CNAMEAlreadyExists or under protect.
+            staging=False,
             comment=fit(f"Maintenance page for {settings.domain}", DISTRIBUTION_COMMENT_LIMIT),
             aliases=[settings.domain],
             origins=[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "api.theboss.io"
 LIVE_TARGET = "elb-live-1234567890.us-east-1.elb.amazonaws.com"
 DISTRIBUTION = "d111111abcdef8.cloudfront.net"
+# What status and preflight say of a stack in maintenance whose until (2020-01-01T06:00:00Z) has passed.
+OVERRUN_NOTE = ("the window has overrun: until (2020-01-01 06:00 UTC) has passed. Update the message and the new end: "
+                "python -m maintenance message window '...' --until YYYY-MM-DDTHH:MM:SSZ")
 
 
 def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_TARGET}", name: str = "window",
@@ -27,14 +31,32 @@ def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_
     return folder
 
 
-def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
+def _command_line(command: str, folder: Path, arguments: tuple[str, ...]) -> list[str]:
+    return [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(folder), *arguments]
+
+
+def _environment(path: str) -> dict[str, str]:
     env = {"PATH": path, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
     # Under scripts/mutation, the command runs the mutant its test runs (mutmut's trampolines read this).
     if "MUTANT_UNDER_TEST" in os.environ:
         env["MUTANT_UNDER_TEST"] = os.environ["MUTANT_UNDER_TEST"]
-    return subprocess.run(
-        [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(folder), *arguments],
-        capture_output=True, text=True, timeout=timeout, env=env,
+    return env
+
+
+def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
+    return subprocess.run(_command_line(command, folder, arguments), capture_output=True, text=True, timeout=timeout,
+                          env=_environment(path))
+
+
+def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin") -> subprocess.Popen:
+    """The command running, its output read line by line; Ctrl-C (SIGINT) stops it, however CI started us."""
+    return subprocess.Popen(
+        _command_line(command, folder, arguments), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        encoding="utf-8", env=_environment(path),
+        # "When job control is not in effect, asynchronous commands ignore SIGINT" (Bash manual,
+        # Signals), and Python turns SIGINT into KeyboardInterrupt only "if the parent process has
+        # not changed it" (Python docs, signal, General rules): so a CI job started with & would not stop.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -46,3 +68,12 @@ def fake_pulumi(folder: Path, script: str) -> str:
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     return f"{bin_dir}:/usr/bin:/bin"
+
+
+def process_running(pid: int | str) -> bool:
+    """True while the process exists and is not a zombie waiting to be collected."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

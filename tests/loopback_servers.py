@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import http.server
 import itertools
 import json
 import os
 import socket
+import socketserver
 import ssl
 import subprocess
 import threading
 import time
 
 import dns.exception
+import dns.flags
 import dns.message
 import dns.query
+import dns.rrset
 
+from maintenance.cli.local_edge import EdgeServer, Reply
 from requirements import require_program
 
 _NEXT_ADDRESS = itertools.count(os.getpid() % 100 + 20)
@@ -109,8 +112,33 @@ def started_servers(start, stop):
         stop(server)
 
 
-class HttpServer:
-    """An HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
+def _server_context(certificate) -> ssl.SSLContext | None:
+    """A TLS server context with a trustme certificate; None (plain TCP) without one."""
+    if certificate is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certificate.configure_cert(context)
+    return context
+
+
+class _ServerThread:
+    """A raw socketserver on loopback, on a thread of its own; over TLS with a trustme certificate."""
+
+    def _start(self, server: socketserver.TCPServer, certificate) -> None:
+        self.server = server
+        if certificate is not None:
+            server.socket = _server_context(certificate).wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.endpoint = f"127.0.0.1:{server.server_address[1]}"
+        self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class HttpServer(EdgeServer):
+    """`serve`'s HTTP server on loopback; `answer(method, path, headers)` gives each (status, headers, body).
 
     With a trustme certificate it speaks TLS and records the SNI each client sent. It records
     every request too, so tests can see what a client really put on the wire.
@@ -119,39 +147,17 @@ class HttpServer:
     def __init__(self, answer, certificate=None):
         self.requests: list[dict] = []
         self.sni: list[str | None] = []
-        server = self
+        context = _server_context(certificate)
+        if context is not None:
+            context.sni_callback = lambda _socket, name, _context: self.sni.append(name)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _respond(self):
-                server.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
-                status, headers, body = answer(self.command, self.path, self.headers)
-                data = body.encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+        def recorded(method, path, headers, _client):
+            self.requests.append({"method": method, "path": path, "headers": dict(headers)})
+            status, response_headers, body = answer(method, path, headers)
+            return Reply(status, response_headers, body.encode(), "")
 
-            do_GET = do_HEAD = do_OPTIONS = do_POST = _respond
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        if certificate is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            certificate.configure_cert(context)
-            context.sni_callback = lambda _socket, name, _context: server.sni.append(name)
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.endpoint = f"127.0.0.1:{self.httpd.server_port}"
-        self.url = f"{'http' if certificate is None else 'https'}://{self.endpoint}/"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(recorded, context=context)
+        self.start()
 
 
 class ApiServer(HttpServer):
@@ -197,3 +203,112 @@ def closed_port() -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+class StreamingServer(_ServerThread):
+    """A TCP (or, with a trustme certificate, TLS) server writing each connection the chunks `answer()` yields.
+
+    For answers no well-behaved server sends: one that drips a few bytes at a time, or one too big to hold.
+    """
+
+    def __init__(self, answer, certificate=None):
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                self.request.recv(65536)  # the request: every answer here is the same
+                try:
+                    for chunk in answer():
+                        self.request.sendall(chunk)
+                except OSError:  # the client gave up, as it should
+                    pass
+
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._start(server, certificate)
+
+
+def http_answer(body: bytes, content_length: int | None = None) -> bytes:
+    """The bytes of a 200 JSON answer; content_length may announce more body than `body` holds."""
+    length = len(body) if content_length is None else content_length
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {length}\r\n\r\n".encode() + body)
+
+
+def dripping(data: bytes, size: int = 10, every: float = 0.5):
+    """An answer that sends `size` bytes every `every` seconds."""
+    def answer():
+        for start in range(0, len(data), size):
+            yield data[start:start + size]
+            time.sleep(every)
+    return answer
+
+
+def huge(megabytes: int):
+    """A 200 answer whose body is `megabytes` MB of JSON whitespace, made as it is sent."""
+    def answer():
+        yield http_answer(b"", content_length=megabytes * 2**20)
+        chunk = b" " * 2**20
+        for _ in range(megabytes):
+            yield chunk
+    return answer
+
+
+class ScriptedDns:
+    """A name server on loopback, UDP and TCP on one port, answering one CNAME and recording each query.
+
+    `truncate_udp` answers UDP with the TC flag and no records, as a server does when the answer does not
+    fit, after `udp_delay` seconds; `silent_tcp` takes TCP connections and never answers.
+    """
+
+    def __init__(self, name: str, target: str, truncate_udp: bool = False, udp_delay: float = 0.0,
+                 silent_tcp: bool = False):
+        self.name, self.target = name, target
+        self.truncate_udp, self.udp_delay, self.silent_tcp = truncate_udp, udp_delay, silent_tcp
+        self.queries: list[tuple[str, bool]] = []  # (transport, recursion desired)
+        self.address = fresh_address()
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind((self.address, 0))
+        self.port = self.udp.getsockname()[1]
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.bind((self.address, self.port))
+        self.tcp.listen(8)
+        self.endpoint = f"{self.address}:{self.port}"
+        self.clients: list[socket.socket] = []
+        threading.Thread(target=self._serve_udp, daemon=True).start()
+        threading.Thread(target=self._serve_tcp, daemon=True).start()
+
+    def _answer(self, query: dns.message.Message, transport: str) -> dns.message.Message:
+        self.queries.append((transport, bool(query.flags & dns.flags.RD)))
+        response = dns.message.make_response(query)
+        if transport == "udp" and self.truncate_udp:
+            response.flags |= dns.flags.TC
+        else:
+            response.answer.append(dns.rrset.from_text(f"{self.name}.", 60, "IN", "CNAME", f"{self.target}."))
+        return response
+
+    def _serve_udp(self):
+        while True:
+            try:
+                wire, client = self.udp.recvfrom(65535)
+            except OSError:
+                return
+            time.sleep(self.udp_delay)
+            self.udp.sendto(self._answer(dns.message.from_wire(wire), "udp").to_wire(), client)
+
+    def _serve_tcp(self):
+        while True:
+            try:
+                client, _ = self.tcp.accept()
+            except OSError:
+                return
+            self.clients.append(client)
+            if self.silent_tcp:
+                continue
+            query = dns.query.receive_tcp(client)[0]
+            dns.query.send_tcp(client, self._answer(query, "tcp"))
+
+    def close(self):
+        for client in self.clients:
+            client.close()
+        self.udp.close()
+        self.tcp.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting in its thread
+        self.tcp.close()

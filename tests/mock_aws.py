@@ -233,6 +233,18 @@ class MockProgram:
                 self.config.pop(full_key, None)
             else:
                 self.config[full_key] = value
+        self._start(account)
+
+    @classmethod
+    def for_config(cls, stack: str, config: dict[str, str], account: FakeAccount | None = None) -> "MockProgram":
+        """A run with a given config, e.g. a test's own stack file (the stand-in `pulumi` runs these)."""
+        program = cls.__new__(cls)
+        program.stack = stack
+        program.config = dict(config)
+        program._start(account)
+        return program
+
+    def _start(self, account: FakeAccount | None) -> None:
         self.mocks = RecordingMocks(account or FakeAccount.with_everything(), self.config.get("aws:region", REGION))
         self.monitor = RecordingMonitor(self.mocks)
 

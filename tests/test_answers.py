@@ -21,6 +21,8 @@ EXACT = Expectation("maintenance", maintenance_target="d1.cloudfront.net", live_
         ("my-alb-1.us-east-1.elb.amazonaws.com", PATTERNS, LIVE),
         ("my-nlb-1.elb.us-east-1.amazonaws.com", PATTERNS, LIVE),
         ("cloudfront.net.example.com", PATTERNS, UNKNOWN),
+        ("d111.cloudfront.net.example.com", PATTERNS, UNKNOWN),
+        ("my-alb-1.us-east-1.elb.amazonaws.com.example.com", PATTERNS, UNKNOWN),
         ("evilcloudfront.net", PATTERNS, UNKNOWN),
         ("my-alb-1.us-east-1.evilelb.amazonaws.com", PATTERNS, UNKNOWN),
         ("elb.amazonaws.com.evil.example", PATTERNS, UNKNOWN),

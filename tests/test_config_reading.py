@@ -15,7 +15,7 @@ import pytest
 
 from maintenance.cli.main import main
 from maintenance.python_version import unsupported_python
-from maintenance.settings import SECRET, SettingsError, load_from_pulumi, load_from_stack_file, read_stack_config
+from maintenance.settings import SECRET, SettingsError, load_from_pulumi, load_from_stack_file, parse_settings, read_stack_config
 from mock_aws import MockProgram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,39 +49,97 @@ def status_error(tmp_path) -> str:
     return str(failure.value)
 
 
-# --- unknown keys -------------------------------------------------------------------------
+# --- unknown keys, in the namespace and of it ----------------------------------------------
 
 
-def test_a_mistyped_key_stops_the_program_before_anything_and_says_how_to_remove_it():
+def test_a_mistyped_key_stops_the_program_before_anything_and_names_both_commands():
     message = program_error(MockProgram("production", maintenence="true"))
-    assert "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)" in message
-    assert "Fix: pulumi config rm maintenence -s production" in message
+    assert ("api-maintenance:maintenence is not a setting of this program: did you mean api-maintenance:maintenance? "
+            "Fix: pulumi config rm maintenence -s production, then pulumi config set maintenance true -s production"
+            ) in message
+    assert "ignored" not in message
 
 
 def test_a_key_unlike_any_lists_the_known_keys():
     message = program_error(MockProgram("production", colour="blue"))
     assert "api-maintenance:colour is not a setting of this program; known keys: maintenance, domain" in message
-    assert "pulumi config rm colour -s production" in message
+    assert "Fix: pulumi config rm colour -s production" in message and "config set" not in message
 
 
 def test_keys_from_the_language_host_environment_are_checked_too(monkeypatch):
     # `pulumi up` passes config to a Python program as JSON in PULUMI_CONFIG, not through CONFIG.
     program = MockProgram("production")
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"api-maintenance:Maintenance": "true", "aws:region": "us-east-1"}))
-    assert "api-maintenance:Maintenance is not a setting of this program (did you mean maintenance?)" in program_error(program)
+    assert "api-maintenance:Maintenance is not a setting of this program: did you mean api-maintenance:maintenance?" \
+        in program_error(program)
 
 
-def test_other_namespaces_are_not_this_programs_business():
+@pytest.mark.parametrize("key", ["api-maintenence:maintenance", "maintenance:maintenance", "other-project:maintenence"])
+def test_a_typo_in_the_namespace_stops_the_program_naming_the_key_it_means(key):
     program = MockProgram("production")
-    program.config.update({"aws:profile": "ops", "other-project:maintenence": "true"})
+    program.config[key] = "true"
+    message = program_error(program)
+    assert f"{key} is in the namespace {key.split(':')[0]}, which this program does not read" in message
+    assert "did you mean api-maintenance:maintenance?" in message
+    assert (f"Fix: pulumi config rm {key} -s production, then pulumi config set maintenance true -s production"
+            in message)
+
+
+def test_the_fix_sets_the_value_the_typo_held_quoted_for_the_shell():
+    program = MockProgram("production")
+    program.config["api-maintenence:message"] = "Back at 06:00 UTC, we're sorry."
+    assert ("pulumi config set message 'Back at 06:00 UTC, we'\"'\"'re sorry.' -s production"
+            in program_error(program))
+
+
+def test_a_held_value_the_meant_key_refuses_is_not_suggested():
+    program = MockProgram("production")
+    program.config["api-maintenence:ttl"] = "soon"
+    assert "then pulumi config set ttl 60 -s production" in program_error(program)
+
+
+def test_a_secret_typo_value_is_not_shown(monkeypatch):
+    program = MockProgram("production")
+    program.config["api-maintenence:contact"] = "hidden-ops@theboss.io"
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["api-maintenence:contact"]))
+    message = program_error(program)
+    assert "hidden-ops" not in message
+    assert "then pulumi config set contact ops@example.com -s production" in message
+
+
+def test_the_aws_and_pulumi_namespaces_stay_allowed():
+    program = MockProgram("production")
+    program.config.update({"aws:profile": "ops", "aws:skipMetadataApiCheck": "false", "pulumi:tags": '{"team":"api"}'})
     assert program.run().outputs["mode"] == "live"
 
 
 def test_status_refuses_the_same_mistyped_key(tmp_path):
     stack_file(tmp_path, "  api-maintenance:maintenence: 'true'\n")
     message = status_error(tmp_path)
-    assert "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)" in message
-    assert "pulumi config rm maintenence -s dev" in message
+    assert "api-maintenance:maintenence is not a setting of this program: did you mean api-maintenance:maintenance?" \
+        in message
+    assert "pulumi config rm maintenence -s dev, then pulumi config set maintenance true -s dev" in message
+
+
+def test_status_refuses_a_typo_in_the_namespace(tmp_path):
+    stack_file(tmp_path, "  api-maintenence:maintenance: 'true'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "maintenance", "status", "dev", "--cwd", str(tmp_path), "--resolver", "127.0.0.1:53"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert ("api-maintenence:maintenance is in the namespace api-maintenence, which this program does not read"
+            in result.stderr)
+    assert "Fix: pulumi config rm api-maintenence:maintenance -s dev, then pulumi config set maintenance true -s dev" \
+        in result.stderr
+
+
+def test_a_secret_typo_in_the_stack_file_is_refused_too(tmp_path):
+    # A secret of an unknown key is no setting left at its default: it is a typo all the same.
+    stack_file(tmp_path, "  api-maintenance:maintenence:\n    secure: v1:c2VjcmV0:AAAA\n")
+    message = status_error(tmp_path)
+    assert "api-maintenance:maintenence is not a setting of this program" in message
+    assert "then pulumi config set maintenance true -s dev" in message
 
 
 # --- one reading of every value -------------------------------------------------------------
@@ -137,7 +195,15 @@ def test_a_secret_status_needs_is_a_clear_error(tmp_path, key):
                + f"  api-maintenance:{key}:\n    secure: v1:c2VjcmV0:AAAA\n")
     message = status_error(tmp_path)
     assert f"api-maintenance:{key} in Pulumi.dev.yaml is a secret, which only Pulumi can decrypt" in message
-    assert f"Fix: pulumi config set {key} VALUE -s dev (without --secret)" in message
+    value = "false" if key == "maintenance" else "VALUE"
+    assert f"Fix: pulumi config set {key} {value} -s dev (without --secret)" in message
+
+
+def test_a_secret_maintenance_is_refused_with_a_reason_that_fits_a_boolean(tmp_path):
+    stack_file(tmp_path, "  api-maintenance:maintenance:\n    secure: v1:c2VjcmV0:AAAA\n")
+    message = status_error(tmp_path)
+    assert "(it only says whether maintenance is on, which the public DNS record shows anyway; it is no secret)" in message
+    assert "names a resource" not in message
 
 
 # --- malformed stack files, through `python -m maintenance status` ----------------------------------
@@ -153,7 +219,16 @@ def test_a_secret_status_needs_is_a_clear_error(tmp_path, key):
     (b"config:\n  ? [a, b]\n  : x\n", "config key 'list' (line 2) is not NAMESPACE:NAME text"),
     (b"config:\n  api-maintenance:message: caf\xe9\n", "Pulumi.dev.yaml: line 2 is not UTF-8 text (byte 0xe9); Pulumi "
                                                       "reads stack files as UTF-8. Fix: save the file as UTF-8"),
-    (b"config: [unclosed\n", "Pulumi.dev.yaml: is not valid YAML"),
+    (b"config: [unclosed\n", "Pulumi.dev.yaml: line 2, column 1 is not valid YAML (while parsing a flow sequence, "
+                            "expected ',' or ']', but got '<stream end>'). Fix: correct that line"),
+    (b"config:\n  api-maintenance:message: Back at: 06:00\n", "Pulumi.dev.yaml: line 2, column 35 is not valid YAML "
+     "(mapping values are not allowed here). Fix: correct that line: each setting sits under config: as "
+     "`  api-maintenance:KEY: VALUE`, and a value that holds `: ` or ` #`, or starts with a bracket or a quote, goes "
+     "in quotes"),
+    (b"config:\n  aws:tags: \x01\n", "Pulumi.dev.yaml: line 2 holds the character U+0001, which YAML does not allow. "
+                                  "Fix: delete it"),
+    (b"config:\n  api-maintenance:maintenance:x: 'true'\n", "config key 'api-maintenance:maintenance:x' (line 2) is "
+                                                          "not NAMESPACE:NAME text"),
     (b"config:\n  aws:defaultTags: {tags: {since: 2026-13-01}}\n", "Pulumi.dev.yaml: the value of aws:defaultTags "
                                                                   "(line 2) cannot be read: month must be in 1..12"),
     (b"config:\n  aws:tags: !custom {a: 1}\n", "Pulumi.dev.yaml: the value of aws:tags (line 2) cannot be read"),
@@ -176,6 +251,131 @@ def test_a_malformed_stack_file_exits_2_naming_problem_and_fix(tmp_path, content
 def test_a_byte_order_mark_is_skipped_as_pulumi_does(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_bytes(b"\xef\xbb\xbf" + BASE.encode())
     assert load_from_stack_file(tmp_path, "dev").domain == "api.theboss.io"
+
+
+# --- bad stack files in every command that reads one ------------------------------------------
+
+# Each command, as an operator runs it, up to the point where it reads the stack file.
+COMMANDS = {
+    "status": ["status", "dev", "--resolver", "127.0.0.1:53"],
+    "preflight": ["preflight", "dev", "--to", "live"],
+    "import-file": ["import-file", "dev", "--distribution-id", "E2QWRUHAPOMQZL"],
+}
+
+
+def command_error(tmp_path, command: str, stack: str = "dev") -> str:
+    arguments = [stack if word == "dev" else word for word in COMMANDS[command]]
+    result = subprocess.run([sys.executable, "-m", "maintenance", *arguments, "--cwd", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    return result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_a_typo_in_the_namespace(tmp_path, command):
+    stack_file(tmp_path, "  api-maintenence:maintenance: 'true'\n")
+    assert ("api-maintenence:maintenance is in the namespace api-maintenence, which this program does not read"
+            in command_error(tmp_path, command))
+
+
+@pytest.mark.parametrize("until", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_an_until_beyond_pythons_dates_is_a_config_error_in_the_program(tmp_path, until):
+    path = stack_file(tmp_path, f"  api-maintenance:until: '{until}'\n")
+    assert f"api-maintenance:until must fall between the years 1 and 9999 in UTC, got '{until}'" \
+        in program_error(program_reading(path))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("until", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_an_until_beyond_pythons_dates_is_a_config_error_in_every_command(tmp_path, command, until):
+    stack_file(tmp_path, f"  api-maintenance:until: '{until}'\n")
+    message = command_error(tmp_path, command)
+    assert f"api-maintenance:until must fall between the years 1 and 9999 in UTC, got '{until}'. Fix: pulumi " \
+           "config set until 2026-12-01T06:00:00Z -s dev" in message
+
+
+@pytest.mark.parametrize("until", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59+01:00"])
+def test_the_first_and_last_moments_python_holds_are_accepted(until):
+    assert parse_settings({"domain": "api.theboss.io", "liveTarget": "x.example.net", "until": until}, "dev").until
+
+
+DEEP = "[" * 3000 + "]" * 3000
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_deeply_nested_yaml_exits_2_in_every_command(tmp_path, command):
+    stack_file(tmp_path, f"  aws:tags: {DEEP}\n")
+    assert "Pulumi.dev.yaml: nests lists or mappings too deeply to read. Fix:" in command_error(tmp_path, command)
+
+
+def test_deeply_nested_yaml_is_a_run_error_in_the_program():
+    # The engine (go-yaml) reads the file and hands each value over as its JSON text.
+    program = MockProgram("production")
+    program.config["api-maintenance:maintenance"] = DEEP
+    assert "api-maintenance:maintenance must be true or false, got '[[[[" in program_error(program)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_folder_in_place_of_the_stack_file_exits_2_in_every_command(tmp_path, command):
+    (tmp_path / "Pulumi.dev.yaml").mkdir()
+    assert "Pulumi.dev.yaml: cannot be read (Is a directory). Fix: make it a file that this user may read" \
+        in command_error(tmp_path, command)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_stack_file_this_user_may_not_read_exits_2_in_every_command(tmp_path, monkeypatch, capsys, command):
+    # The tests run as root, whom chmod 000 does not stop; so the read itself is made to fail as
+    # the kernel fails it for another user (EACCES), in this process, where the command runs.
+    stack_file(tmp_path)
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == "Pulumi.dev.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert main([*COMMANDS[command], "--cwd", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "Pulumi.dev.yaml: cannot be read (Permission denied). Fix: make it a file that this user may read" in err
+
+
+# --- stack names ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["../dev", "./dev", "a/b/c/dev", "..\\dev"])
+def test_a_path_for_a_stack_name_gets_a_message_that_says_so(tmp_path, stack):
+    stack_file(tmp_path)
+    with pytest.raises(SettingsError) as failure:
+        load_from_stack_file(tmp_path, stack)
+    assert f"the stack {stack!r} is a path, not a stack name. Fix: give the stack's name, and the folder" \
+        in str(failure.value)
+
+
+@pytest.mark.parametrize("stack", ["acme/dev", "acme/api-maintenance/dev"])
+def test_a_qualified_stack_name_reads_the_file_of_its_own_name(tmp_path, stack):
+    stack_file(tmp_path)
+    assert load_from_stack_file(tmp_path, stack).domain == "api.theboss.io"
+
+
+def test_a_stack_of_another_project_is_refused(tmp_path):
+    stack_file(tmp_path)
+    with pytest.raises(SettingsError) as failure:
+        load_from_stack_file(tmp_path, "acme/website/dev")
+    assert "the stack 'acme/website/dev' belongs to the project website, not api-maintenance" in str(failure.value)
+
+
+@pytest.mark.parametrize("stack", ["dev!", "", "d" * 101, "acme/"])
+def test_a_name_pulumi_would_refuse_is_not_taken_for_a_missing_file(tmp_path, stack):
+    with pytest.raises(SettingsError) as failure:
+        load_from_stack_file(tmp_path, stack)
+    assert f"the stack {stack!r} is not a stack name: Pulumi's are 1 to 100 letters, digits" in str(failure.value)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_says_a_path_is_no_stack_name(tmp_path, command):
+    assert "the stack '../dev' is a path, not a stack name" in command_error(tmp_path, command, stack="../dev")
 
 
 # --- Python 3.11+ ----------------------------------------------------------------------------

@@ -16,6 +16,9 @@ from requirements import require_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# How much of Accept and Origin is read, as the README promises.
+ACCEPT_READ = 512
+ORIGIN_READ = 512
 HOSTILE = 'He said "hi" 100% $message %(body)s \\ </script><script>alert(1)</script>\n\u2028 line two — café ✓ 🚧'
 UNTIL = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
 UNTIL_MS = int(UNTIL.timestamp() * 1000)
@@ -49,6 +52,17 @@ API_REQUESTS = {
     "HEAD from curl": ("HEAD", {"accept": "*/*"}),
     "OPTIONS without preflight": ("OPTIONS", {}),
     "a malformed q": ("GET", {"accept": "text/html;q=abc, application/xhtml+xml"}),
+    # Node's Number reads "0b1" as 1, njs's as NaN: a weight is read as a qvalue, so it is 0 in both.
+    "a q in binary": ("GET", {"accept": "text/html;q=0b1,application/xhtml+xml"}),
+    "a q too long to be a qvalue": ("GET", {"accept": "text/html;q=0.0001,application/xhtml+xml"}),
+    # U+0130 lowercases to "i\u0307" in Node and to "i" in njs; no non-ASCII letter passes for ASCII.
+    "a dotted capital I in the xhtml type": ("GET", {"accept": "TEXT/HTML,APPL\u0130CATION/XHTML+XML"}),
+    "emoji, then html refused": ("GET", {"accept": "\U0001f6a7" * 240 + ",text/html;q=0"}),
+    "html only after xhtml": ("GET", {"accept": "application/xhtml+xml,text/html"}),
+    "fetch() with only Sec-Fetch-Mode": ("GET", {"accept": FIREFOX_ACCEPT, "sec-fetch-mode": "cors"}),
+    "only Sec-Fetch-Site": ("GET", {"accept": FIREFOX_ACCEPT, "sec-fetch-site": "same-origin"}),
+    "only Sec-Fetch-User": ("GET", {"accept": FIREFOX_ACCEPT, "sec-fetch-user": "?1"}),
+    "Sec-Fetch-Dest of a worker": ("GET", {"accept": FIREFOX_ACCEPT, "sec-fetch-dest": "worker"}),
 }
 
 
@@ -65,6 +79,9 @@ def test_api_clients_get_503_json(name):
         "access-control-allow-origin": "*",
         "access-control-expose-headers": "Retry-After",
     }
+    if method == "HEAD":
+        assert "body" not in response  # RFC 9110, 9.3.2: GET's answer without its content
+        return
     assert response["body"]["encoding"] == "text"
     assert json.loads(response["body"]["data"]) == {
         "maintenance": True, "status": 503, "message": "Down for a database upgrade.", "until": None,
@@ -77,7 +94,13 @@ BROWSER_NAVIGATIONS = {
     "Chrome iframe": ("GET", "/", {"accept": CHROME_ACCEPT, "sec-fetch-mode": "navigate", "sec-fetch-dest": "iframe"}),
     "Firefox without Sec-Fetch": ("GET", "/", {"accept": FIREFOX_ACCEPT}),
     "IE11": ("GET", "/", {"accept": "text/html, application/xhtml+xml, image/jxr, */*"}),
-    "HEAD with odd spacing and case": ("HEAD", "/", {"accept": " TEXT/HTML ; q=0.5 , Application/XHTML+XML"}),
+    "HEAD with odd spacing and case": ("HEAD", "/", {"accept": " TEXT/HTML ; Q=0.5 , Application/XHTML+XML"}),
+    "Sec-Fetch-Dest: iframe alone": ("GET", "/", {"accept": "*/*", "sec-fetch-dest": "iframe"}),
+    "Sec-Fetch-Dest: document alone": ("GET", "/", {"accept": "*/*", "sec-fetch-dest": "document"}),
+    "Sec-Fetch-Mode: navigate alone": ("GET", "/", {"accept": "*/*", "sec-fetch-mode": "navigate"}),
+    "a weight with a leading dot": ("GET", "/", {"accept": "text/html;q=.5,application/xhtml+xml"}),
+    # Read up to its first non-ASCII character: the refusal after the emoji is never seen.
+    "browser's Accept, then emoji": ("GET", "/", {"accept": "text/html,application/xhtml+xml," + "\U0001f6a7" * 240 + ",text/html;q=0"}),
 }
 
 
@@ -94,6 +117,22 @@ def test_browser_navigations_are_sent_to_the_page_key(name):
     assert forwarded["cookies"] == event["request"]["cookies"]
 
 
+def test_a_navigation_loses_its_validators_and_range_so_it_gets_the_whole_page():
+    # A 304 would keep the browser on its own copy of that URL, say a live answer newer than the
+    # page; a 206 would be part of the page. Nothing else is dropped.
+    conditional = {
+        "if-none-match": '"0123456789abcdef0123456789abcdef"',
+        "if-modified-since": "Fri, 27 Nov 2026 10:00:00 GMT",
+        "if-range": '"0123456789abcdef0123456789abcdef"',
+        "range": "bytes=0-99",
+    }
+    kept = {"accept": CHROME_ACCEPT, **NAVIGATE, "cache-control": "max-age=0", "if-match": "*"}
+    event = request_event("GET", "/", {**kept, **conditional})
+    [forwarded] = run(DEFAULT_CODE, [event])
+    assert forwarded["uri"] == PAGE_URI
+    assert headers_of(forwarded) == {"host": "api.theboss.io", **kept}
+
+
 def test_a_huge_accept_is_read_only_as_far_as_its_prefix():
     junk = ",".join(f"application/x-{n}" for n in range(2000))
     browser_then_junk = CHROME_ACCEPT + "," + junk  # refusing html far beyond what any browser sends
@@ -107,6 +146,36 @@ def test_a_huge_accept_is_read_only_as_far_as_its_prefix():
     assert api["statusCode"] == 503
     assert browser["uri"] == PAGE_URI
     assert cut["statusCode"] == 503  # its xhtml range is cut off at the prefix, so it cannot count
+
+
+def accept_ending_at(length: int, filler: str = "b") -> str:
+    """A browser's Accept padded with a parameter so that a refusal of text/html ends at `length` characters."""
+    head, tail = "text/html,application/xhtml+xml;a=", ",text/html;q=0"
+    return head + filler * (length - len(head) - len(tail)) + tail
+
+
+def test_accept_is_read_to_its_512th_character_in_both_engines():
+    read, cut = run(DEFAULT_CODE, [request_event(headers={"accept": accept_ending_at(ACCEPT_READ)}),
+                                   request_event(headers={"accept": accept_ending_at(ACCEPT_READ + 1)})])
+    assert read["statusCode"] == 503  # the refusal ends on the last character read
+    assert cut["uri"] == PAGE_URI  # the refusal, cut short, is dropped
+
+
+def test_accept_is_read_up_to_its_first_non_ascii_character():
+    # Node counts UTF-16 units, njs code points: past a non-ASCII character their indices differ.
+    # Media types are ASCII (RFC 9110, 8.3.1), so nothing past it is read, in either engine.
+    for filler in ("\u00e9", "\U0001f6a7"):
+        before, inside = run(DEFAULT_CODE, [
+            request_event(headers={"accept": "text/html,application/xhtml+xml," + filler + ",text/html;q=0"}),
+            request_event(headers={"accept": "text/html,application/xhtml+xml" + filler + ",text/html;q=0"}),
+        ])
+        assert before["uri"] == PAGE_URI  # the ranges before it count, the refusal after it is not read
+        assert inside["statusCode"] == 503  # the xhtml range it cuts short is dropped
+
+
+def test_a_huge_non_ascii_accept_costs_no_more_than_its_prefix():
+    events = [request_event(headers={"accept": (unit + ",") * 5000}) for unit in ("\u00e9", "\U0001f6a7")]
+    assert [answer["statusCode"] for answer in run(DEFAULT_CODE, events)] == [503, 503]
 
 
 def preflight(origin=None, asked_headers="authorization, content-type"):
@@ -155,10 +224,32 @@ def test_503_echoes_the_origin_with_credentials():
     assert headers["access-control-expose-headers"] == "Retry-After"
 
 
-def test_an_origin_longer_than_any_real_one_is_not_echoed():
-    [response] = run(DEFAULT_CODE, [request_event(headers={"origin": "https://" + "a" * 20_000 + ".example"})])
-    assert headers_of(response)["access-control-allow-origin"] == "*"
-    assert "access-control-allow-credentials" not in headers_of(response)
+def origin_of_length(length: int, filler: str = "a") -> str:
+    return "https://" + filler * (length - len("https://.example")) + ".example"
+
+
+@pytest.mark.parametrize("origin", [
+    origin_of_length(20_000),
+    origin_of_length(ORIGIN_READ + 1),
+    # Longer than ORIGIN_MAX_LENGTH in UTF-16 units, not in code points: not an origin either way,
+    # since an origin is ASCII (RFC 6454, 6.2: the host in its A-label form).
+    "https://" + "\U0001f6a7" * 300,
+    "https://b\u00fccher.example",
+    # The origin of sandboxed, file: and data: documents (HTML Standard, serialization of an origin).
+    "null",
+])
+def test_an_origin_that_names_no_real_site_is_answered_with_a_star(origin):
+    for event in (request_event(headers={"origin": origin}), preflight(origin)):
+        [response] = run(DEFAULT_CODE, [event])
+        headers = headers_of(response)
+        assert headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in headers and "vary" not in headers
+
+
+def test_an_origin_of_512_characters_is_echoed():
+    origin = origin_of_length(ORIGIN_READ)
+    [response] = run(DEFAULT_CODE, [request_event(headers={"origin": origin})])
+    assert headers_of(response)["access-control-allow-origin"] == origin
 
 
 def test_retry_after_is_the_http_date_of_until_then_seconds_once_it_has_passed():
@@ -186,6 +277,16 @@ def page_response(status=200, description="OK", headers=S3_PAGE_HEADERS):
     return response_event(status, description, dict(headers), PAGE_REQUEST)
 
 
+# What a URL answers depends on these, so the page names them whatever its status: no shared or
+# browser cache then hands the page to an API client (RFC 9110, 12.5.5).
+PAGE_VARY = {"vary": "Accept, Sec-Fetch-Mode, Sec-Fetch-Dest"}
+# RFC 9110, section 15, reason phrases of the statuses responseCode allows.
+REASON_PHRASES = {
+    400: "Bad Request", 403: "Forbidden", 404: "Not Found", 414: "URI Too Long", 500: "Internal Server Error",
+    501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+
 def test_the_page_is_a_503_with_retry_after_computed_as_for_api_clients():
     code = render_function_code("Back soon.", UNTIL, 120, 503)
     api = request_event(headers={"accept": "application/json"})
@@ -195,22 +296,35 @@ def test_the_page_is_a_503_with_retry_after_computed_as_for_api_clients():
         assert page["statusDescription"] == "Service Unavailable"
         assert headers_of(page) == {
             **S3_PAGE_HEADERS,
+            **PAGE_VARY,
             "cache-control": "no-store",  # a browser neither keeps nor revalidates the 503 page
             "retry-after": headers_of(answer)["retry-after"],
         }
         assert "body" not in page  # the page itself, from the cache, goes out untouched
 
 
+def test_every_allowed_status_but_200_has_its_reason_phrase():
+    assert set(REASON_PHRASES) == set(CLOUDFRONT_RESPONSE_CODES) - {200}
+
+
 @pytest.mark.parametrize("code", [c for c in CLOUDFRONT_RESPONSE_CODES if c not in (200, 503)])
 def test_the_page_takes_any_configured_status_without_retry_after(code):
     [page] = run(render_function_code("x", None, 300, code), [page_response()])
     assert page["statusCode"] == code
-    assert headers_of(page) == {**S3_PAGE_HEADERS, "cache-control": "no-store"}
+    assert page["statusDescription"] == REASON_PHRASES[code]
+    assert headers_of(page) == {**S3_PAGE_HEADERS, **PAGE_VARY, "cache-control": "no-store"}
 
 
-def test_response_code_200_leaves_the_page_as_the_bucket_sent_it():
+def test_response_code_200_leaves_the_page_as_the_bucket_sent_it_but_for_vary():
     [page] = run(render_function_code("x", None, 300, 200), [page_response()])
-    assert page == page_response()["response"]
+    sent = page_response()["response"]
+    assert page == {**sent, "headers": {**sent["headers"], "vary": {"value": PAGE_VARY["vary"]}}}
+
+
+@pytest.mark.parametrize("code", [405, 416])
+def test_statuses_whose_headers_the_page_lacks_are_not_allowed(code):
+    # A 405 must carry Allow, a 416 should carry Content-Range (RFC 9110, 15.5.6 and 15.5.17).
+    assert code not in CLOUDFRONT_RESPONSE_CODES
 
 
 @pytest.mark.parametrize(
@@ -276,6 +390,84 @@ def test_the_benchmark_runs_and_reports_a_ratio():
     )
     assert completed.returncode == 0, completed.stderr
     assert re.search(r"^ratio \d+\.\d\d \(worst case: .+; limit 1e\+09\)$", completed.stdout, re.M), completed.stdout
+    # Non-ASCII headers cost njs more than ASCII ones of the same size: they are timed too.
+    timed = set(re.findall(r"^ +\d+ ns/call +\d+\.\d\dx  (.+)$", completed.stdout, re.M))
+    assert {"16 KB Accept of \u00e9,", "16 KB Accept of emoji,", "16 KB Origin of \u00e9", "16 KB Origin of emoji"} <= timed
+
+
+# --- only the built-ins CloudFront's runtime lists ---------------------------------------
+# AWS, CloudFront Developer Guide, "JavaScript runtime 2.0 features for CloudFront Functions"
+# (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html):
+# the methods it lists on the objects this code can use. Node and njs have more (charCodeAt, for one,
+# is in both and not on the page), so running in them proves nothing about these.
+RUNTIME_20_STRING_METHODS = {
+    # ES 5.1, ES 6, ES 8, ES 9 and ES 12 prototype methods on strings
+    "charAt", "concat", "indexOf", "lastIndexOf", "match", "replace", "search", "slice", "split", "substr",
+    "substring", "toLowerCase", "trim", "toUpperCase", "codePointAt", "endsWith", "includes", "repeat",
+    "startsWith", "padStart", "padEnd", "trimStart", "trimEnd", "replaceAll",
+}
+RUNTIME_20_ARRAY_METHODS = {
+    "concat", "every", "filter", "forEach", "indexOf", "join", "lastIndexOf", "map", "pop", "push", "reduce",
+    "reduceRight", "reverse", "shift", "slice", "some", "sort", "splice", "unshift", "copyWithin", "fill", "find",
+    "findIndex", "includes",
+}
+RUNTIME_20_STATICS = {
+    "String.fromCharCode", "String.fromCodePoint", "Array.isArray", "Array.of", "JSON.parse", "JSON.stringify",
+    "Date.now",  # "All ES 5.1 Date features are supported"
+}
+RUNTIME_20_GLOBALS = {"decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "isFinite", "isNaN",
+                      "parseFloat", "parseInt"}
+# "All ES 5.1 types are supported": the length of a string or an array.
+RUNTIME_20_PROPERTIES = {"length"}
+# Fields of CloudFront's events and answers ("CloudFront Functions event structure").
+EVENT_FIELDS = {"context", "eventType", "request", "response", "method", "uri", "querystring", "headers", "cookies",
+                "value", "statusCode", "statusDescription", "body", "encoding", "data"}
+
+
+def builtins_used(code: str) -> set[str]:
+    """Every method, function and property the code calls or reads that it does not define itself."""
+    import tree_sitter_javascript
+    from tree_sitter import Language, Parser
+
+    tree = Parser(Language(tree_sitter_javascript.language())).parse(code.encode("utf-8"))
+    nodes, stack = [], [tree.root_node]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.children)
+    text = lambda node: node.text.decode("utf-8")  # noqa: E731
+    declared = {text(n.child_by_field_name("name")) for n in nodes
+                if n.type in ("function_declaration", "variable_declarator")}
+    declared |= {text(p) for n in nodes if n.type == "formal_parameters" for p in n.named_children}
+    own_keys = {text(n.child_by_field_name("key")).strip('"') for n in nodes if n.type == "pair"}
+    used = set()
+    for node in nodes:
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            if callee.type == "identifier" and text(callee) not in declared:
+                used.add(text(callee))
+        elif node.type == "member_expression":
+            receiver, name = node.child_by_field_name("object"), text(node.child_by_field_name("property"))
+            if receiver.type == "identifier" and text(receiver) not in declared:
+                used.add(f"{text(receiver)}.{name}")
+            elif name not in own_keys | EVENT_FIELDS:
+                used.add(name)
+    return used
+
+
+def test_the_code_uses_only_built_ins_cloudfront_runtime_2_lists():
+    _, code = longest_code()
+    used = builtins_used(code)
+    assert {"slice", "codePointAt", "toLowerCase", "search", "Date.now", "length"} <= used  # it finds them
+    allowed = (RUNTIME_20_STRING_METHODS | RUNTIME_20_ARRAY_METHODS | RUNTIME_20_STATICS | RUNTIME_20_GLOBALS
+               | RUNTIME_20_PROPERTIES)
+    assert used - allowed == set()
+
+
+def test_a_built_in_the_page_does_not_list_is_found():
+    assert builtins_used('function f(s) { return s.charCodeAt(0) + Number(s) + Math.min(1, 2); }') == {
+        "charCodeAt", "Number", "Math.min",
+    }
 
 
 def test_line_and_paragraph_separators_are_escaped_in_the_code():

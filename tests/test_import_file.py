@@ -86,3 +86,29 @@ def test_a_secret_bucket_name_is_an_error_not_a_new_bucket(tmp_path):
     assert result.returncode == 2
     assert "api-maintenance:bucketName in Pulumi.production.yaml is a secret" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_bucket_name_s3_refuses_is_never_suggested():
+    result = import_file("integration", "--distribution-id", DISTRIBUTION_ID, "--bucket", "MAINTENANCE-PROD-BOSS")
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert ("--bucket 'MAINTENANCE-PROD-BOSS' is not a bucket name: it must be 3 to 63 lower-case letters"
+            in result.stderr)
+    assert "Fix: did you mean --bucket maintenance-prod-boss? (bucket names are lower case)" in result.stderr
+    assert "config set bucketName" not in result.stderr
+
+
+def test_a_bucket_name_with_no_valid_form_is_refused_without_a_guess():
+    result = import_file("integration", "--distribution-id", DISTRIBUTION_ID, "--bucket", "my_bucket")
+    assert result.returncode == 2
+    assert "Fix: give the bucket's name as the S3 console shows it" in result.stderr
+    assert "config set bucketName" not in result.stderr
+
+
+def test_another_broken_stack_file_does_not_replace_the_real_error(tmp_path):
+    (tmp_path / "Pulumi.production.yaml").write_text((ROOT / "Pulumi.production.yaml").read_text())
+    (tmp_path / "Pulumi.other.yaml").write_text("config: [unclosed\n")
+    result = import_file("production", "--distribution-id", DISTRIBUTION_ID, "--bucket", "another-bucket",
+                         "--cwd", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the stack production does not name the bucket 'another-bucket'" in result.stderr
+    assert "Pulumi.other.yaml" not in result.stderr

@@ -50,6 +50,12 @@ def test_url_contact_links_to_the_url():
     assert '<a href="https://status.theboss.io/?a=1&amp;b=2">https://status.theboss.io/?a=1&amp;b=2</a>' in html
 
 
+@pytest.mark.parametrize("contact", ["HTTPS://status.theboss.io/", "Https://status.theboss.io/"])
+def test_a_url_contact_in_any_case_links_to_the_url_not_to_mailto(contact):
+    # Settings accept https:// in any case (URL schemes are case-insensitive: RFC 3986, 3.1).
+    assert f'<a href="{contact}">{contact}</a>' in page(contact=contact)
+
+
 def test_hostile_text_is_escaped():
     html = page(message=HOSTILE, contact='https://x.example.com/"><script>')
     assert "<img" not in html and "window.pwned=2</script>" not in html

@@ -7,15 +7,20 @@ import dataclasses
 import json
 import re
 import socket
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 import trustme
 
-from commands import DOMAIN, LIVE_TARGET, fake_pulumi, run_command, stack_file
+from commands import OVERRUN_NOTE, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
 from edge_runtime import distribution
-from loopback_servers import HttpServer, StalledServer, closed_port, started_servers
+from loopback_servers import (
+    HttpServer, StalledServer, StreamingServer, closed_port, dripping, http_answer, huge, started_servers,
+)
 from maintenance.cli import preflight as preflight_command
 from maintenance.cli.preflight import (
     Check, Target, TlsFailure, Unreachable, api_check, as_json, cors_check, live_check, navigation_check, report,
@@ -57,11 +62,11 @@ def without(header):
     return lambda status, headers, body: (status, {k: v for k, v in headers.items() if k != header}, body)
 
 
-def live_api(status: int = 200):
-    def answer(method, path, headers):
+def live_api(status: int = 200, headers: dict[str, str] | None = None):
+    def answer(method, path, request_headers):
         if status >= 500:
             return status, {"Content-Type": "text/plain"}, "Internal Server Error"
-        return status, {"Content-Type": "application/json"}, json.dumps({"healthy": True})
+        return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps({"healthy": True})
 
     return answer
 
@@ -81,7 +86,8 @@ def cacert(ca, tmp_path):
 @pytest.fixture
 def serve(ca):
     yield from started_servers(
-        lambda answer, name=DOMAIN: HttpServer(answer, ca.issue_cert(name, not_after=EXPIRES)), HttpServer.close
+        lambda answer, name=DOMAIN, not_after=EXPIRES: HttpServer(answer, ca.issue_cert(name, not_after=not_after)),
+        HttpServer.close
     )
 
 
@@ -138,8 +144,15 @@ def test_page_with_another_status_than_the_stacks_response_code_fails(maintenanc
     ("browser", without("retry-after"),
      "  NOT browser  GET / as a browser navigation -> 503 text/html; charset=utf-8, with the api-maintenance marker "
      "(responseCode 503), Retry-After missing"),
+    ("browser", lambda status, headers, body: (500, headers, body),
+     "  NOT browser  GET / as a browser navigation -> 500 text/html; charset=utf-8, with the api-maintenance marker "
+     "(responseCode 503), Retry-After 300"),
     ("cors", lambda status, headers, body: (403, headers, body),
      "  NOT cors     OPTIONS / as a CORS preflight from https://app.example.com -> 403, "),
+    # A browser follows no redirect of a preflight: "The CORS-preflight response's status must be an OK
+    # status" (Fetch standard, CORS-preflight fetch), 200 to 299.
+    ("cors", lambda status, headers, body: (302, {**headers, "location": "https://other.example/"}, body),
+     "  NOT cors     OPTIONS / as a CORS preflight from https://app.example.com -> 302, "),
     ("cors", without("access-control-allow-origin"),
      "  NOT cors     OPTIONS / as a CORS preflight from https://app.example.com -> 204, "
      "Access-Control-Allow-Origin missing, -Allow-Credentials true"),
@@ -152,7 +165,8 @@ def test_page_with_another_status_than_the_stacks_response_code_fails(maintenanc
      "-> 204, Access-Control-Allow-Origin https://app.example.com, -Allow-Credentials missing"),
     ("cors", lambda status, headers, body: (status, {**headers, "access-control-allow-methods": "GET, HEAD"}, body),
      ", -Allow-Methods GET, HEAD"),
-], ids=["api without Retry-After", "page without marker", "page without Retry-After", "cors 403",
+], ids=["api without Retry-After", "page without marker", "page without Retry-After", "page with status 500",
+        "cors 403", "cors 302",
         "cors without Allow-Origin", "cors with *", "cors with another origin",
         "cors without credentials", "cors without POST"])
 def test_a_distribution_breaking_one_part_of_the_contract_is_not_ready(maintenance_stack, serve, cacert, kind, change,
@@ -303,7 +317,7 @@ def test_a_malformed_stack_file_exits_2_naming_the_problem(tmp_path):
     (tmp_path / "Pulumi.window.yaml").write_text("config: [unclosed\n")
     result = preflight(tmp_path, "--to", "maintenance")
     assert result.returncode == 2
-    assert "Pulumi.window.yaml: is not valid YAML" in result.stderr
+    assert "Pulumi.window.yaml: line 2, column 1 is not valid YAML" in result.stderr
 
 
 def test_help_lists_the_exit_codes(maintenance_stack):
@@ -334,6 +348,123 @@ def test_the_browser_check_sends_what_chromium_sends_on_a_navigation(maintenance
         "text/html", "application/xhtml+xml", "application/xml;q=0.9"]
 
 
+@pytest.mark.parametrize("status, headers, ok, detail", [
+    (200, {}, True, "200 application/json"),
+    (302, {"Location": "/login"}, True, "302 application/json"),
+    (404, {}, False, "404 application/json: a 404 is no sign of a ready API; if /health is not a path the API "
+                     "answers, give one with --path (e.g. --path /health)"),
+    (403, {}, False, "403 application/json: a 403 is no sign of a ready API"),
+], ids=["200", "302", "404", "403"])
+def test_the_live_api_is_ready_on_2xx_or_3xx_only(tmp_path, serve, cacert, status, headers, ok, detail):
+    api = serve(live_api(status, headers))
+    result = preflight(stack_file(tmp_path, True), "--to", "live", "--connect", api.endpoint, "--cacert", cacert,
+                       "--path", "/health")
+    assert result.returncode == (0 if ok else 1), result.stdout
+    assert f"  {'ok ' if ok else 'NOT'} api  GET /health with Accept: application/json -> {detail}" in result.stdout
+
+
+@pytest.mark.parametrize("days_left, until, ok, reason", [
+    (6, None, False, ": the certificate expires within 7 days, so its renewal has failed (ACM renews 60 days ahead); "
+                     "renew or replace it"),
+    (8, None, True, ""),
+    (30, 31, False, ": the certificate expires before the window ends (until {until:%Y-%m-%d %H:%M} UTC); "
+                    "renew or replace it"),
+    (30, 29, True, ""),
+], ids=["6 days left", "8 days left", "expires before until", "expires after until"])
+def test_the_certificate_must_outlast_the_window(tmp_path, serve, cacert, days_left, until, ok, reason):
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    expires, end = now + timedelta(days=days_left, hours=1), until and now + timedelta(days=until)
+    extra = f"  api-maintenance:until: {end:%Y-%m-%dT%H:%M:%SZ}\n" if end else ""
+    api = serve(live_api(), not_after=expires)
+    result = preflight(stack_file(tmp_path, True, extra=extra), "--to", "live", "--connect", api.endpoint,
+                       "--cacert", cacert)
+    assert result.returncode == (0 if ok else 1), result.stdout
+    tls = result.stdout.splitlines()[1]
+    assert tls == (f"  {'ok ' if ok else 'NOT'} tls  certificate valid for {DOMAIN}, TLSv1.3, expires in {days_left} "
+                   f"days ({expires:%Y-%m-%d}){reason.format(until=end)}")
+
+
+def test_a_switch_into_a_window_past_its_until_says_it_has_overrun(maintenance_stack, serve, cacert):
+    with (maintenance_stack / "Pulumi.window.yaml").open("a") as stack:
+        stack.write("  api-maintenance:until: 2020-01-01T06:00:00Z\n")
+    distribution = serve(edge(maintenance_stack))
+    arguments = ("--connect", distribution.endpoint, "--cacert", cacert)
+    result = preflight(maintenance_stack, "--to", "maintenance", *arguments)
+    assert result.stdout.splitlines()[1] == f"  note: {OVERRUN_NOTE}"
+    assert json.loads(preflight(maintenance_stack, "--to", "maintenance", "--json", *arguments).stdout)["overrun"] == OVERRUN_NOTE
+    # Ending the window: nothing to update.
+    assert json.loads(preflight(maintenance_stack, "--to", "live", "--json", *arguments).stdout)["overrun"] is None
+
+
+def test_a_dripping_answer_is_too_slow_and_ends_at_the_timeout(maintenance_stack, ca, cacert):
+    # 923 bytes, 10 every half second: 46 s of answer, which httpx's per-read timeout let run to its end.
+    body = json.dumps({"users": ["x" * 20] * 35}).encode()
+    dripper = StreamingServer(dripping(http_answer(body)), ca.issue_cert(DOMAIN, not_after=EXPIRES))
+    try:
+        started = time.monotonic()
+        result = preflight(maintenance_stack, "--to", "live", "--connect", dripper.endpoint, "--cacert", cacert,
+                           "--timeout", "1")
+        took = time.monotonic() - started
+    finally:
+        dripper.close()
+    assert result.returncode == 3, result.stdout
+    assert result.stdout.splitlines()[1:] == [
+        f"  NOT answer  {dripper.endpoint} answered, but its answer was not complete within 1s (--timeout): too slow",
+        "0/1 checks passed: too slow: do not switch (exit 3)"]
+    # Python's start-up plus the timeout.
+    assert took < 1 + 1.5, f"took {took:.1f}s"
+
+
+def test_a_huge_answer_is_read_up_to_a_bound(maintenance_stack, ca, cacert):
+    server = StreamingServer(huge(300), ca.issue_cert(DOMAIN, not_after=EXPIRES))
+    # The largest resident size of the one child the wrapper runs: this test process's own children
+    # (Chromium, other commands) do not count.
+    wrapper = ("import resource, subprocess, sys; "
+               "subprocess.run(sys.argv[1:], capture_output=True); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    command = [sys.executable, "-m", "maintenance", "preflight", "window", "--cwd", str(maintenance_stack),
+               "--to", "maintenance", "--connect", server.endpoint, "--cacert", cacert, "--timeout", "30"]
+    try:
+        measured = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True,
+                                  timeout=90, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    finally:
+        server.close()
+    peak_megabytes = int(measured.stdout) / 1024  # ru_maxrss is in kilobytes on Linux (getrusage(2))
+    # Three answers of 300 MB each, read whole, took 1.8 GB.
+    assert peak_megabytes < 150, f"peak {peak_megabytes:.0f} MB"
+
+
+@pytest.mark.parametrize("arguments, error", [
+    (("--to", "sideways"), "argument --to: invalid choice: 'sideways'"),
+    (("--to", "live", "--timeout", "0"), "argument --timeout: '0': must be more than 0 seconds"),
+    (("--to", "maintenance"), "no target to check for --to maintenance (the Pulumi CLI is not installed)"),
+    (("--bogus",), "the following arguments are required: --to"),
+])
+def test_json_errors_are_one_document_on_stdout(maintenance_stack, arguments, error):
+    result = preflight(maintenance_stack, "--json", *arguments)
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["exit"] == 2 and error in document["error"]
+    assert error in result.stderr
+
+
+def test_json_of_the_checks_has_exit_and_error_too(tmp_path, serve, cacert):
+    folder = stack_file(tmp_path, True)
+    ready = json.loads(preflight(folder, "--to", "live", "--connect", serve(live_api()).endpoint, "--cacert", cacert,
+                                 "--json").stdout)
+    assert (ready["exit"], ready["error"]) == (0, None)
+    broken = json.loads(preflight(folder, "--to", "live", "--connect", serve(live_api(500)).endpoint,
+                                  "--cacert", cacert, "--json").stdout)
+    assert (broken["exit"], broken["error"]) == (1, "do not switch to live yet")
+
+
+def test_a_long_rejected_path_is_not_echoed_in_full(maintenance_stack):
+    path = "/" + "a" * 100_000
+    result = preflight(maintenance_stack, "--to", "live", "--path", path, "--json")
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert error == f"argument --path: {path[:60]!r}... (100001 characters) is not a URL path: URL too long"
+    assert len(result.stderr) < 1000
 # --- the checks as pure functions, answer by answer (what mutation testing found unchecked) ------
 
 JSON_503 = {"Content-Type": "application/json", "Retry-After": "300"}

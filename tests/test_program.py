@@ -85,7 +85,9 @@ def test_bucket_is_private_encrypted_and_owner_enforced():
     ownership = run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     encryption = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["inputs"]
-    assert encryption["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    # SSE-C blocked, as S3 reports it since it blocks SSE-C by default: no diff on every preview.
+    assert encryption["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"},
+                                    "blockedEncryptionTypes": ["SSE-C"]}]
     for resource in (block, ownership, encryption):
         assert resource["bucket"] == "maintenance-prod-boss"
 
@@ -145,23 +147,29 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
 
     def cloudfront(source_arn, secure, action="s3:GetObject", resource=page):
         # CloudFront signs with origin access control; S3 sees the service principal and the
-        # distribution as aws:SourceArn ("Restricting access to an Amazon S3 origin").
+        # distribution as aws:SourceArn ("Restricting access to an Amazon S3 origin"). Signing
+        # always, it asks over HTTPS whatever the viewer used (same page, Create a new origin
+        # access control): "this distribution over HTTP" is a request CloudFront never makes.
         context = {"aws:SecureTransport": secure, "aws:SourceArn": source_arn, "aws:SourceAccount": ACCOUNT}
         return Request(action, resource, ("Service", "cloudfront.amazonaws.com"), context)
 
-    def anonymous(secure, action="s3:GetObject"):
-        return Request(action, page, None, {"aws:SecureTransport": secure})
+    def anonymous(secure, action="s3:GetObject", resource=page):
+        return Request(action, resource, None, {"aws:SecureTransport": secure})
 
     return [
-        ("this distribution over HTTP", cloudfront(distribution_arn, "false"), ALLOW),
+        ("this distribution over HTTP", cloudfront(distribution_arn, "false"), EXPLICIT_DENY),
         ("this distribution over HTTPS", cloudfront(distribution_arn, "true"), ALLOW),
         ("another distribution over HTTP", cloudfront(OTHER_DISTRIBUTION, "false"), EXPLICIT_DENY),
         ("another distribution over HTTPS", cloudfront(OTHER_DISTRIBUTION, "true"), IMPLICIT_DENY),
         ("anonymous over HTTP", anonymous("false"), EXPLICIT_DENY),
         ("anonymous over HTTPS", anonymous("true"), IMPLICIT_DENY),
         ("anonymous PutObject over HTTPS", anonymous("true", "s3:PutObject"), IMPLICIT_DENY),
+        # The TLS rule covers the bucket itself, not only its objects.
+        ("anonymous ListBucket over HTTP", anonymous("false", "s3:ListBucket", f"arn:aws:s3:::{bucket}"), EXPLICIT_DENY),
+        ("anonymous GetBucketPolicy over HTTP", anonymous("false", "s3:GetBucketPolicy", f"arn:aws:s3:::{bucket}"),
+         EXPLICIT_DENY),
         ("this distribution PutObject", cloudfront(distribution_arn, "true", "s3:PutObject"), IMPLICIT_DENY),
-        ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), IMPLICIT_DENY),
+        ("this distribution PutObject over HTTP", cloudfront(distribution_arn, "false", "s3:PutObject"), EXPLICIT_DENY),
         ("this distribution DeleteObject", cloudfront(distribution_arn, "true", "s3:DeleteObject"), IMPLICIT_DENY),
         ("this distribution ListBucket", cloudfront(distribution_arn, "true", "s3:ListBucket", f"arn:aws:s3:::{bucket}"),
          IMPLICIT_DENY),
@@ -169,7 +177,7 @@ def bucket_requests(bucket: str, distribution_arn: str) -> list[tuple[str, Reque
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_bucket_policy_lets_only_this_distribution_read_over_http_and_https(stack):
+def test_bucket_policy_lets_only_this_distribution_read_and_no_one_without_tls(stack):
     run = run_program(stack)
     policy = json.loads(run.one(POLICY)["inputs"]["policy"])
     bucket = run.one(BUCKET)["outputs"]["bucket"]
@@ -195,6 +203,7 @@ def test_distribution_settings():
     assert origin["originAccessControlId"] == access_control["id"]
     assert distribution["aliases"] == ["api.theboss.io"]
     assert distribution["enabled"] is True
+    assert distribution["staging"] is False  # said, so an imported distribution is not replaced
     assert "defaultRootObject" not in distribution  # every page view is rewritten to the page's key
     assert distribution["priceClass"] == "PriceClass_100"
     assert distribution["isIpv6Enabled"] is True
@@ -263,6 +272,21 @@ def test_classic_load_balancer_is_found_after_elbv2():
     assert run.outputs["liveTarget"] == balancer_dns_name("elb-production-boss")
 
 
+@pytest.mark.parametrize("lookup", ["application_balancers", "classic_balancers"])
+def test_a_balancers_dns_name_is_normalised_as_aws_may_give_it_in_mixed_case(monkeypatch, lookup):
+    # A balancer's name may hold capitals and starts its DNS name; DNS compares names without
+    # case (RFC 4343), so the record, and `status`'s comparison, take the lower-case form.
+    import mock_aws
+
+    monkeypatch.setattr(mock_aws, "balancer_dns_name", lambda name, region=REGION: "ELB-Production-1.US-EAST-1.ELB.AMAZONAWS.COM.")
+    account = FakeAccount.with_everything()
+    account.application_balancers.clear()
+    getattr(account, lookup).add("elb-production-boss")
+    run = run_program("production", account=account)
+    assert run.outputs["liveTarget"] == "elb-production-1.us-east-1.elb.amazonaws.com"
+    assert run.one(RECORD)["inputs"]["records"] == ["elb-production-1.us-east-1.elb.amazonaws.com"]
+
+
 def test_live_target_given_directly_needs_no_balancer_lookup():
     run = run_program("production", liveLoadBalancer=None, liveTarget="Live.Example.NET.")
     assert run.outputs["liveTarget"] == "live.example.net"
@@ -290,7 +314,10 @@ BAD_INPUT = [
     ({"ttl": "abc"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl 60"),
     ({"ttl": "86401"}, "api-maintenance:ttl must be a whole number from 0 to 86400", "pulumi config set ttl"),
     ({"ttl": "-1"}, "api-maintenance:ttl", "pulumi config set ttl"),
-    ({"responseCode": "201"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode"),
+    ({"responseCode": "201"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
+    # The page carries neither the Allow a 405 must have nor the Content-Range a 416 should (RFC 9110, 15.5.6, 15.5.17).
+    ({"responseCode": "405"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
+    ({"responseCode": "416"}, "api-maintenance:responseCode must be one of the page's status codes", "pulumi config set responseCode 503 -s production"),
     ({"responseCode": "ok"}, "api-maintenance:responseCode", "pulumi config set responseCode"),
     ({"priceClass": "PriceClass_300"}, "api-maintenance:priceClass must be one of PriceClass_100", "pulumi config set priceClass"),
     ({"bucketName": "Maintenance_Prod"}, "api-maintenance:bucketName", "pulumi config set bucketName"),

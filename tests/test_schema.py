@@ -5,6 +5,8 @@ inputs with one planted error each, so the suite itself shows the checker can fa
 """
 
 import re
+from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +28,33 @@ from schema_check import (
 # COSTLY_CHARACTERS compares the candidates).
 LONGEST_DOMAIN = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])
 LONGEST_MESSAGE = "\x01" * 500
+
+
+REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+
+
+def pins(text: str) -> dict[str, str]:
+    """NAME==VERSION lines; any other requirement (a range, a bare name) is an error."""
+    lines = [line.split("#")[0].strip() for line in text.splitlines()]
+    found = {}
+    for line in filter(None, lines):
+        name, equals, pinned = line.partition("==")
+        assert equals and pinned and not set("<>=~!,;") & set(pinned), f"not an exact pin: {line}"
+        found[name] = pinned
+    return found
+
+
+def test_the_runtime_requirements_are_pinned_and_the_checks_run_against_them():
+    # Every check in this file reads the installed SDK: it must be the one a deploy installs.
+    pinned = pins(REQUIREMENTS.read_text())
+    assert {"pulumi", "pulumi-aws", "PyYAML", "dnspython", "httpx", "idna"} <= set(pinned)
+    assert {name: version(name) for name in pinned} == pinned
+
+
+@pytest.mark.parametrize("line", ["pulumi-aws>=7.0,<8", "pulumi-aws", "pulumi-aws==7.*,<8", "pulumi-aws~=7.51"])
+def test_a_requirement_that_is_no_exact_pin_fails(line):
+    with pytest.raises(AssertionError):
+        pins(line)
 
 
 def checked(program: MockProgram) -> SchemaChecker:

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from commands import DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, run_command, stack_file
-from loopback_servers import ApiServer, Dnsmasq, SilentServer, StalledServer, closed_port, fresh_address, started_servers
+from commands import OVERRUN_NOTE, DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, process_running, run_command, stack_file, start_command
+from loopback_servers import (
+    ApiServer, Dnsmasq, ScriptedDns, SilentServer, StalledServer, StreamingServer, closed_port, dripping, fresh_address,
+    http_answer, started_servers,
+)
 from maintenance.cli import status
 from maintenance.cli.main import main
 from maintenance.cli.pulumi_stack import read_stack_outputs
@@ -241,7 +244,7 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:ttl: lots\n  api-maintenance:liveTarget: x.example.com\n",
          "api-maintenance:ttl must be a whole number"),
         ((), "config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:maintenence: true\n  api-maintenance:liveTarget: x.example.com\n",
-         "api-maintenance:maintenence is not a setting of this program (did you mean maintenance?)"),
+         "api-maintenance:maintenence is not a setting of this program: did you mean api-maintenance:maintenance?"),
         ((), "config: [unclosed\n", "is not valid YAML"),
         (("--resolver", "a..b"), None, "argument --resolver: 'a..b' is not a host name"),
         (("--nameserver", "x" * 64 + ".theboss.io:53"), None, "is not a host name: encoding with 'idna' codec failed"),
@@ -265,6 +268,9 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         (("--resolver", "ns1.theboss.io: 53"), None, "the port must be a number"),
         (("--resolver", "ns1.theboss.io:\u0665\u0663"), None, "the port must be a number"),
         (("--resolver", "a b"), None, "'a b' is not a host name"),
+        (("--timeout", "60"), None, "error: --timeout applies only with --wait: add --wait to poll until every "
+                                    "answer agrees, or leave it out (--query-timeout bounds each answer)"),
+        (("--interval", "1", "--timeout", "60"), None, "error: --timeout and --interval apply only with --wait"),
         (("--wiat",), None, "usage: python -m maintenance status [-h]"),
         (("--wiat",), None, "python -m maintenance status: error: unrecognized arguments: --wiat"),
     ],
@@ -341,7 +347,8 @@ def test_no_resolver_configured_exits_2_naming_the_option(tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("package", ["dns", "yaml"])
-def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package, as_json):
     # A python without the package: its import fails as it would there (PyYAML is imported late).
     blocked = textwrap.dedent(f"""
         import runpy, sys
@@ -351,6 +358,7 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
                     raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         sys.meta_path.insert(0, Missing())
         sys.argv = ["maintenance", "status", "window", "--resolver", {closed_port()!r}]
+        sys.argv += {["--json"] if as_json else []!r}
         runpy.run_module("maintenance", run_name="__main__")
     """)
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60,
@@ -360,6 +368,12 @@ def test_outside_the_venv_a_missing_package_names_the_venv(tmp_path, package):
     assert result.stderr.startswith(f"error: No module named '{package}': python -m maintenance needs the packages")
     assert "venv/bin/python -m maintenance status ..." in result.stderr
     assert "python3 -m venv venv && venv/bin/pip install -r requirements.txt" in result.stderr
+    if as_json:
+        assert json.loads(result.stdout) == {
+            "exit": 2, "error": f"No module named '{package}': python -m maintenance needs the packages in "
+                                "requirements.txt"}
+    else:
+        assert result.stdout == ""
 
 
 def test_one_dead_resolver_costs_one_query_timeout_not_two(tmp_path):
@@ -404,18 +418,9 @@ def test_a_hung_pulumi_cli_is_ended_with_its_children(tmp_path, monkeypatch):
     assert outputs.values == {} and outputs.problem == "`pulumi stack output` gave no answer within 0.5s"
     pid = int(child_pid.read_text())
     deadline = time.monotonic() + 5
-    while _running(pid) and time.monotonic() < deadline:
+    while process_running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(pid), f"the CLI's child {pid} was left running"
-
-
-def _running(pid: int) -> bool:
-    """True while the process exists and is not a zombie waiting to be collected."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert not process_running(pid), f"the CLI's child {pid} was left running"
 
 
 @pytest.mark.parametrize("file_mode, deployed", [(True, "live"), (False, "maintenance")])
@@ -441,20 +446,18 @@ def test_an_http_server_that_never_answers_is_failed_exit_3(tmp_path, dnsmasq):
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     http = json.loads(result.stdout)["answers"][-1]
-    assert (http["role"], http["state"], http["error"]) == ("http", "failed", "ReadTimeout: timed out")
+    assert (http["role"], http["state"], http["error"]) == (
+        "http", "failed", "slow: the answer was not complete within 0.5s")
 
 
 @pytest.mark.parametrize("command", ["status", "preflight"])
 def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
     silent, stalled = SilentServer(), StalledServer()
     if command == "status":
-        arguments = ["--resolver", silent.endpoint, "--url", stalled.url, "--query-timeout", "8"]
+        arguments = ["--resolver", silent.endpoint, "--url", stalled.url, "--query-timeout", "8", "--json"]
     else:
-        arguments = ["--to", "live", "--connect", stalled.endpoint, "--timeout", "8"]
-    running = subprocess.Popen(
-        [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(stack_file(tmp_path, False)), *arguments],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+        arguments = ["--to", "live", "--connect", stalled.endpoint, "--timeout", "8", "--json"]
+    running = start_command(command, stack_file(tmp_path, False), *arguments)
     try:
         stalled.wait_for_client()  # the command is now waiting for its answers
         time.sleep(0.3)
@@ -469,6 +472,118 @@ def test_ctrl_c_exits_130_at_once_while_queries_wait(tmp_path, command):
     assert running.returncode == 130, out + err
     assert "Traceback" not in err
     assert took < 1.0, f"exited {took:.1f}s after Ctrl-C"
+    assert json.loads(out) == {"exit": 130, "error": "interrupted (Ctrl-C)"}
+
+
+def test_a_dripping_http_answer_is_slow_and_ends_at_the_query_timeout(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    # 923 bytes, 10 every half second: 46 s of answer, which httpx's per-read timeout let run to its end.
+    body = json.dumps({"users": ["x" * 20] * 35}).encode()
+    dripper = StreamingServer(dripping(http_answer(body)))
+    try:
+        started = time.monotonic()
+        result = run_status(stack_file(tmp_path, False), *both_roles(server), "--url", dripper.url,
+                            "--query-timeout", "1", "--json")
+        took = time.monotonic() - started
+    finally:
+        dripper.close()
+    assert result.returncode == 3, result.stdout + result.stderr
+    http = json.loads(result.stdout)["answers"][-1]
+    assert (http["state"], http["error"]) == ("failed", "slow: the answer was not complete within 1s")
+    # Python's start-up plus the query timeout.
+    assert took < 1 + 1.5, f"took {took:.1f}s"
+
+
+def test_authoritative_servers_are_asked_without_recursion_and_resolvers_with_it(tmp_path):
+    authoritative, resolver = ScriptedDns(DOMAIN, DISTRIBUTION), ScriptedDns(DOMAIN, DISTRIBUTION)
+    try:
+        result = run_status(stack_file(tmp_path, True), "--nameserver", authoritative.endpoint,
+                            "--resolver", resolver.endpoint, "--query-timeout", "2")
+    finally:
+        authoritative.close()
+        resolver.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    # RFC 1035, 4.1.1: RD "directs the name server to pursue the query recursively".
+    assert authoritative.queries == [("udp", False)]
+    assert resolver.queries == [("udp", True)]
+
+
+def test_a_truncated_answer_is_asked_again_over_tcp(tmp_path):
+    truncating = ScriptedDns(DOMAIN, DISTRIBUTION, truncate_udp=True)
+    try:
+        result = run_status(stack_file(tmp_path, True), "--nameserver", truncating.endpoint,
+                            "--resolver", truncating.endpoint, "--query-timeout", "2", "--json")
+    finally:
+        truncating.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [(a["state"], a["answer"]) for a in json.loads(result.stdout)["answers"]] == [
+        ("maintenance", DISTRIBUTION)] * 2
+    assert sorted(truncating.queries) == [("tcp", False), ("tcp", True), ("udp", False), ("udp", True)]
+
+
+def test_the_retry_over_tcp_gets_only_the_time_left(tmp_path):
+    # The truncated answer comes after 0.6 s of the 1 s: the retry over TCP has 0.4 s left, not 1 s.
+    server = ScriptedDns(DOMAIN, DISTRIBUTION, truncate_udp=True, udp_delay=0.6, silent_tcp=True)
+    try:
+        started = time.monotonic()
+        answer = status.ask(status.Server("resolver", server.endpoint, server.address, server.port), DOMAIN,
+                            status.Expectation("maintenance"), timeout=1.0)
+        took = time.monotonic() - started
+    finally:
+        server.close()
+    assert (answer.state, answer.error) == ("failed", "timeout: no answer within 1s")
+    assert took < 1.3, f"took {took:.1f}s: the retry over TCP got a timeout of its own"
+
+
+def test_a_server_given_twice_is_asked_once(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    result = run_status(stack_file(tmp_path, False), *both_roles(server), *both_roles(server))
+    assert result.returncode == 0, result.stdout
+    assert [line.split()[1] for line in result.stdout.splitlines() if line.startswith("  ok ")] == [
+        "authoritative", "resolver"]
+    assert result.stdout.splitlines()[-1] == "2/2 agree with live (exit 0)"
+
+
+@pytest.mark.parametrize("arguments, stack_yaml, error", [
+    (("--wiat",), None, "unrecognized arguments: --wiat"),
+    (("--query-timeout", "0"), None, "argument --query-timeout: '0': must be more than 0 seconds"),
+    (("--timeout", "5"), None, "--timeout applies only with --wait"),
+    ((), "config: [unclosed\n", "Pulumi.window.yaml: line 2, column 1 is not valid YAML"),
+])
+def test_json_errors_are_one_document_on_stdout(tmp_path, arguments, stack_yaml, error):
+    if stack_yaml is None:
+        stack_file(tmp_path, False)
+    else:
+        (tmp_path / "Pulumi.window.yaml").write_text(stack_yaml)
+    result = run_status(tmp_path, "--resolver", closed_port(), "--json", *arguments)
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["exit"] == 2 and error in document["error"]
+    assert error in result.stderr  # the operator's message stays where it was
+
+
+def test_json_of_a_check_has_exit_and_error_too(tmp_path, dnsmasq):
+    new, old = dnsmasq({DOMAIN: LIVE_TARGET}), dnsmasq({DOMAIN: DISTRIBUTION})
+    agreeing = json.loads(run_status(stack_file(tmp_path, False), *both_roles(new), "--json").stdout)
+    assert (agreeing["exit"], agreeing["error"]) == (0, None)
+    disagreeing = json.loads(run_status(tmp_path, "--nameserver", new.endpoint, "--resolver", old.endpoint,
+                                        "--json").stdout)
+    assert (disagreeing["exit"], disagreeing["error"]) == (1, "1/2 agree with live; an old answer may live 60s more")
+
+
+@pytest.mark.parametrize("maintenance, until, said", [
+    (True, "2020-01-01T06:00:00Z", True),
+    (True, "2999-01-01T06:00:00Z", False),
+    (False, "2020-01-01T06:00:00Z", False),  # live again: the window is over, not overrun
+])
+def test_a_window_past_its_until_is_said_to_have_overrun(tmp_path, dnsmasq, maintenance, until, said):
+    server = dnsmasq({DOMAIN: DISTRIBUTION if maintenance else LIVE_TARGET})
+    folder = stack_file(tmp_path, maintenance, extra=f"  api-maintenance:until: {until}\n")
+    text = run_status(folder, *both_roles(server))
+    document = json.loads(run_status(folder, *both_roles(server), "--json").stdout)
+    assert text.returncode == 0, text.stdout
+    assert document["overrun"] == (OVERRUN_NOTE if said else None)
+    assert (text.stdout.splitlines()[2] == f"  note: {OVERRUN_NOTE}") is said
 
 
 # --- the report as pure functions, answer by answer (what mutation testing found unchecked) -----

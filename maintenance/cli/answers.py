@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Optional
@@ -25,6 +26,29 @@ EXIT_AGREED = 0
 EXIT_DISAGREES = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
+# How much of a refused value an error shows: enough to recognise it, never a screenful.
+SHOWN_CHARACTERS = 60
+
+
+def shown(text: str) -> str:
+    """A refused value as an error quotes it: its repr, cut short when long."""
+    if len(text) <= SHOWN_CHARACTERS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARACTERS]!r}... ({len(text)} characters)"
+
+
+def error_json(code: int, error: str) -> str:
+    """What --json prints when a command stops with an error: a script always gets a document to parse."""
+    return json.dumps({"exit": code, "error": error}, indent=2)
+
+
+def report_error(error: str, code: int, as_json: bool) -> int:
+    """A command stopping on an error: the message on stderr, and with --json the document on stdout too."""
+    print(f"error: {error}", file=sys.stderr)
+    if as_json:
+        print(error_json(code, error))
+    return code
 
 
 def normalise(name: str) -> str:

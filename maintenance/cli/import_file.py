@@ -1,7 +1,7 @@
 """`python -m maintenance import-file STACK`: the `pulumi import --file` document for a stack.
 
 The console-built bucket and distribution must be imported before the first `pulumi up`, under
-the types, names and parent component that the program declares (tests/test_adoption.py checks
+the types, names and parent component that the program declares (tests/test_import_file.py checks
 each entry against the resources the program registers). The file format is Pulumi's: a
 `resources` list whose entries have `type`, `name`, `id` and `parent` (the `name` of another
 entry), and `component: true` entries that Pulumi 3.94+ creates as empty parents
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Optional, TextIO
 
-from ..settings import PROJECT, SWITCH_KEYS, SettingsError, load_from_stack_file, read_stack_config
+from ..settings import PROJECT, SWITCH_KEYS, SettingsError, bucket_name, load_from_stack_file, read_stack_config
 from .answers import EXIT_USAGE
 
 SITE_COMPONENT = {"type": f"{PROJECT}:index:MaintenanceSite", "name": "maintenance-site", "component": True}
@@ -48,6 +48,8 @@ def plan_import(stack: str, cwd: Path, distribution_id: str, bucket: Optional[st
             f"--distribution-id {distribution_id!r} is not a CloudFront distribution id such as E2QWRUHAPOMQZL "
             "(CloudFront console: the ID column of the distribution that has the alias)"
         ])
+    if bucket:
+        _check_bucket(bucket)
     # A secret bucketName would otherwise be left out, and the bucket taken for auto-named.
     settings = load_from_stack_file(cwd, stack, needs=SWITCH_KEYS + ("bucketName",))
     notes = []
@@ -69,14 +71,34 @@ def plan_import(stack: str, cwd: Path, distribution_id: str, bucket: Optional[st
     return import_document(distribution_id, bucket), notes
 
 
+def _check_bucket(bucket: str) -> None:
+    """Refuses a --bucket that bucketName would refuse, so that no fix suggests it."""
+    try:
+        bucket_name(bucket)
+    except ValueError as error:
+        try:
+            hint = f"did you mean --bucket {bucket_name(bucket.lower())}? (bucket names are lower case)"
+        except ValueError:
+            hint = "give the bucket's name as the S3 console shows it"
+        raise SettingsError([f"--bucket {bucket!r} is not a bucket name: it {error}. Fix: {hint}"]) from None
+
+
 def _stacks_naming_bucket(cwd: Path, bucket: str) -> list[str]:
-    """The stacks whose stack file in cwd sets bucketName to bucket."""
+    """The stacks whose stack file in cwd sets bucketName to bucket.
+
+    Only a hint to the fix: another stack's file that cannot be read is passed over, so that its
+    problem never stands in for this stack's.
+    """
     key = f"{PROJECT}:bucketName"
-    return [
-        path.name[len("Pulumi."):-len(".yaml")]
-        for path in sorted(cwd.glob("Pulumi.*.yaml"))
-        if read_stack_config(path).get(key) == bucket
-    ]
+    return [path.name[len("Pulumi."):-len(".yaml")] for path in sorted(cwd.glob("Pulumi.*.yaml"))
+            if _config_if_readable(path).get(key) == bucket]
+
+
+def _config_if_readable(path: Path) -> dict[str, object]:
+    try:
+        return read_stack_config(path)
+    except SettingsError:
+        return {}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,15 +6,19 @@ import os
 import sys
 
 from ..python_version import unsupported_python
-from .answers import EXIT_USAGE
+from . import PROGRAM
+from .answers import EXIT_INTERRUPTED, EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown
 
 # name -> (module, one-line help); a module is imported only when its command runs.
 COMMANDS = {
     "status": ("maintenance.cli.status", "tell whether the switch has reached the world"),
     "preflight": ("maintenance.cli.preflight", "check the target answers as it should, before a switch"),
     "import-file": ("maintenance.cli.import_file", "print the pulumi import --file JSON that adopts the console-built resources"),
+    "on": ("maintenance.cli.window", "switch to the maintenance page: preflight, guarded pulumi up, status --wait"),
+    "off": ("maintenance.cli.window", "switch back to the live API: preflight, guarded pulumi up, status --wait"),
+    "message": ("maintenance.cli.message", "change the page's message and until: guarded pulumi up"),
+    "serve": ("maintenance.cli.serve", "answer locally as the stack's maintenance distribution would, to see it before a window"),
 }
-EXIT_INTERRUPTED = 130
 
 VENV_HINT = """\
 error: {error}: python -m maintenance needs the packages in requirements.txt.
@@ -29,11 +33,35 @@ def _explain_missing_package(error: ModuleNotFoundError, command: str) -> None:
     print(VENV_HINT.format(error=error, command=command), file=sys.stderr)
 
 
-def _import(command: str):
+class UsageError(Exception):
+    """argparse refused the command line; raised instead of its exit, so that --json can answer too."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(self, message)
+
+
+def _wants_json(parser: argparse.ArgumentParser, argv: list[str]) -> bool:
+    """Whether the command line asks for --json, read on its own, as the full parse may fail."""
+    if parser.get_default("json") is None:  # the command has no --json
+        return False
+    flag = argparse.ArgumentParser(add_help=False)
+    flag.add_argument("--json", action="store_true")
+    return flag.parse_known_args(argv)[0].json
+
+
+def _import(command: str, as_json: bool):
     try:
         return importlib.import_module(COMMANDS[command][0])
     except ModuleNotFoundError as error:
         _explain_missing_package(error, command)
+        if as_json:
+            print(error_json(EXIT_USAGE, f"{error}: python -m maintenance needs the packages in requirements.txt"))
         return None
 
 
@@ -42,14 +70,15 @@ def main(argv=None) -> int:
     if problem := unsupported_python():
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    parser = argparse.ArgumentParser(prog="python -m maintenance", description=__doc__)
+    parser = _Parser(prog=PROGRAM, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parsers = {name: commands.add_parser(name, help=help_text) for name, (_, help_text) in COMMANDS.items()}
     # The first word that is not an option names the command; only its module is imported.
     chosen = next((word for word in argv if not word.startswith("-")), None)
     module = None
     if chosen in COMMANDS:
-        module = _import(chosen)
+        # The word itself: without its module, the command's parser cannot read the command line.
+        module = _import(chosen, "--json" in argv)
         if module is None:
             return EXIT_USAGE
         command_parser = parsers[chosen]
@@ -57,12 +86,25 @@ def main(argv=None) -> int:
         command_parser.epilog = module.EXIT_CODES
         command_parser.formatter_class = argparse.RawDescriptionHelpFormatter
         module.add_arguments(command_parser)
-    args, unknown = parser.parse_known_args(argv)
-    if unknown:  # reported with the command's usage, not the top-level one
-        parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    as_json = module is not None and _wants_json(parsers[chosen], argv)
+    try:
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # reported with the command's usage, not the top-level one
+            listed = " ".join(unknown)
+            parsers[args.command].error(
+                f"unrecognized arguments: {listed if len(listed) <= SHOWN_CHARACTERS else shown(listed)}")
+    except UsageError as error:
+        # What argparse's own error() prints, before its exit 2.
+        error.parser.print_usage(sys.stderr)
+        print(f"{error.parser.prog}: error: {error}", file=sys.stderr)
+        if as_json:
+            print(error_json(EXIT_USAGE, str(error)))
+        return EXIT_USAGE
     try:
         return module.run(args)
     except KeyboardInterrupt:
+        if as_json:
+            print(error_json(EXIT_INTERRUPTED, "interrupted (Ctrl-C)"))
         return EXIT_INTERRUPTED
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 import httpx
 
 from ..settings import is_ip_address
+from .answers import shown
 
 # A label as it goes on the wire: letters, digits, hyphens inside, and the underscore of
 # service names (_dmarc); the idna codec has turned any Unicode label into xn--.
@@ -25,20 +26,25 @@ def _check_host(text: str, host: str) -> None:
         # The codec the resolver uses: it refuses empty labels (a..b) and labels over 63 characters.
         ascii_name = host.encode("idna").decode("ascii")
     except UnicodeError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a host name: {error}") from None
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a host name: {error}") from None
     if not all(_LABEL.match(label) for label in ascii_name.rstrip(".").split(".")):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a host name: labels are letters, digits and inner hyphens")
+            f"{shown(text)} is not a host name: labels are letters, digits and inner hyphens")
 
 
-def _port(text: str, port_text: str) -> int:
+def _port(text: str, port_text: str, lowest: int = 1) -> int:
     # isascii: int() also reads other scripts' digits ("٥٣"), and isdigit refuses "+53" and " 53".
     if not (port_text.isascii() and port_text.isdigit()):
-        raise argparse.ArgumentTypeError(f"{text!r}: the port must be a number")
+        raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be a number")
     port = int(port_text)
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r}: the port must be from 1 to 65535")
+    if not lowest <= port < 65536:
+        raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be from {lowest} to 65535")
     return port
+
+
+def listen_port(text: str) -> int:
+    """A port to listen on; 0 lets the system pick a free one."""
+    return _port(text, text.strip(), lowest=0)
 
 
 def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
@@ -49,14 +55,14 @@ def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
         if text.startswith("["):
             host, bracket, rest = text[1:].partition("]")
             if not bracket or (rest and not rest.startswith(":")) or not is_ip_address(host) or ":" not in host:
-                raise argparse.ArgumentTypeError(f"{text!r} is not [IPV6] or [IPV6]:PORT")
+                raise argparse.ArgumentTypeError(f"{shown(text)} is not [IPV6] or [IPV6]:PORT")
             port_text = rest[1:] if rest else None
         elif text.count(":") == 1:
             host, port_text = text.split(":")
         else:
             host, port_text = text, None
         if not host:
-            raise argparse.ArgumentTypeError(f"{text!r} is not HOST[:PORT]")
+            raise argparse.ArgumentTypeError(f"{shown(text)} is not HOST[:PORT]")
         _check_host(text, host)
         return host, default_port if port_text is None else _port(text, port_text)
 
@@ -67,11 +73,11 @@ def positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a number of seconds") from None
     if not value > 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 seconds")
+        raise argparse.ArgumentTypeError(f"{shown(text)}: must be more than 0 seconds")
     if not (math.isfinite(value) and value <= MAX_SECONDS):
-        raise argparse.ArgumentTypeError(f"{text!r}: must be at most {MAX_SECONDS:g} seconds (a day)")
+        raise argparse.ArgumentTypeError(f"{shown(text)}: must be at most {MAX_SECONDS:g} seconds (a day)")
     return value
 
 
@@ -82,10 +88,18 @@ def http_url(text: str) -> str:
         host = url.host
     # ValueError: the idna package refusing an A-label (xn--) when httpx decodes the host.
     except (httpx.InvalidURL, ValueError) as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a URL: {error}") from None
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a URL: {error}") from None
     if url.scheme not in ("http", "https") or not host:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL such as https://api.example.com/")
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not an http:// or https:// URL such as https://api.example.com/")
     _check_host(text, host)
     if url.port is not None and not 0 < url.port < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r}: the port must be from 1 to 65535")
+        raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be from 1 to 65535")
     return text
+
+
+def add_stack_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+
+
+def add_cwd_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")

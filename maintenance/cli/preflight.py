@@ -11,18 +11,21 @@ import argparse
 import json
 import socket
 import ssl
-import sys
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
 import httpx
 
 from ..settings import Settings, SettingsError, load_from_stack_file
-from .answers import EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json
-from .options import endpoint, positive_seconds
+from .answers import (
+    EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json, report_error, shown,
+)
+from .bounded_http import BoundedClient, BoundedResponse, is_slow
+from .options import add_cwd_argument, add_stack_argument, endpoint, positive_seconds
 from .pulumi_stack import read_stack_outputs
+from .overrun import overrun
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
@@ -31,9 +34,11 @@ EXIT_UNREACHABLE = 3
 EXIT_CODES = """\
 exit codes:
   0    every check passed: the target is ready for the switch
-  1    a check failed (a certificate not valid for the domain says "certificate")
+  1    a check failed (a certificate not valid for the domain, or expiring within
+       7 days or before the stack's until, says "certificate")
   2    usage or config error (no target known: give --connect)
-  3    could not connect: refused, timeout, name not found
+  3    could not connect (refused, timeout, name not found), or an answer was not
+       complete within --timeout
   130  interrupted (Ctrl-C)
 """
 
@@ -56,6 +61,10 @@ CORS_PREFLIGHT_HEADERS = {
     "Access-Control-Request-Headers": "content-type",
 }
 USER_AGENT = "api-maintenance-preflight"
+# ACM starts renewing 60 days before expiry and warns 45, 30, 7 and 1 day before when it cannot
+# (AWS Certificate Manager User Guide, "Renewal for domains validated by DNS"): fewer days left
+# than this means the renewal has failed, and the certificate may expire during the window.
+CERTIFICATE_MARGIN = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,10 @@ class NoTarget(Exception):
 
 class Unreachable(Exception):
     """No answer: refused, timeout, name not found, connection dropped."""
+
+
+class TooSlow(Exception):
+    """Connected, but the answer was not complete within the timeout."""
 
 
 class TlsFailure(Exception):
@@ -114,29 +127,22 @@ class Prober:
     def __init__(self, domain: str, target: Target, path: str, context: ssl.SSLContext, timeout: float):
         self.domain, self.target, self.path, self.timeout = domain, target, path, timeout
         self.url = f"https://{target}{path}"
-        # trust_env=False: a proxy from the environment would not reach the target's own address.
-        self.client = httpx.Client(verify=context, timeout=timeout, follow_redirects=False, trust_env=False,
-                                   headers={"User-Agent": USER_AGENT})
+        self.client = BoundedClient(context, timeout, headers={"User-Agent": USER_AGENT})
 
     def close(self) -> None:
         self.client.close()
 
-    def send(self, method: str, headers: dict[str, str]) -> tuple[httpx.Response, dict, str]:
-        """The response, read, with the peer's certificate and the TLS version."""
+    def send(self, method: str, headers: dict[str, str]) -> BoundedResponse:
+        """The response, its body read up to a bound, with the peer's certificate and the TLS version."""
         # httpx request extension `sni_hostname` and response extension `network_stream`:
         # httpx docs, Advanced > Extensions (https://www.python-httpx.org/advanced/extensions/).
-        request = self.client.build_request(
-            method, self.url, headers={"Host": self.domain, **headers}, extensions={"sni_hostname": self.domain}
-        )
         try:
-            response = self.client.send(request, stream=True)
-            try:
-                ssl_object = response.extensions["network_stream"].get_extra_info("ssl_object")
-                certificate, version = ssl_object.getpeercert(), ssl_object.version()
-                response.read()
-            finally:
-                response.close()
-        except httpx.TimeoutException:
+            return self.client.fetch(method, self.url, {"Host": self.domain, **headers},
+                                     extensions={"sni_hostname": self.domain})
+        except httpx.TimeoutException as error:
+            if is_slow(error):
+                raise TooSlow(f"{self.target} answered, but its answer was not complete within {self.timeout:g}s "
+                              "(--timeout): too slow") from None
             raise Unreachable(f"no answer within {self.timeout:g}s") from None
         except httpx.HTTPError as error:
             cause = _root_cause(error)
@@ -149,26 +155,33 @@ class Prober:
             if isinstance(cause, ConnectionRefusedError):
                 raise Unreachable("connection refused") from None
             raise Unreachable(f"{type(error).__name__}: {error}") from None
-        return response, certificate, version
 
 
-def tls_check(domain: str, certificate: dict, version: str, now: datetime) -> Check:
-    expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(certificate["notAfter"]), timezone.utc)
+def tls_check(domain: str, response: BoundedResponse, now: datetime, until: Optional[datetime]) -> Check:
+    """The certificate outlasts the window: more than CERTIFICATE_MARGIN left, and past the stack's until."""
+    expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(response.certificate["notAfter"]), timezone.utc)
     days = (expires - now).days
-    return Check("tls", True, f"certificate valid for {domain}, {version}, expires in {days} days ({expires:%Y-%m-%d})")
+    detail = f"certificate valid for {domain}, {response.tls_version}, expires in {days} days ({expires:%Y-%m-%d})"
+    if expires - now < CERTIFICATE_MARGIN:
+        return Check("tls", False, f"{detail}: the certificate expires within {CERTIFICATE_MARGIN.days} days, "
+                                   "so its renewal has failed (ACM renews 60 days ahead); renew or replace it")
+    if until is not None and expires <= until:
+        return Check("tls", False, f"{detail}: the certificate expires before the window ends "
+                                   f"(until {until:%Y-%m-%d %H:%M} UTC); renew or replace it")
+    return Check("tls", True, detail)
 
 
-def _content_type(response: httpx.Response) -> str:
+def _content_type(response: BoundedResponse) -> str:
     return response.headers.get("content-type", "")
 
 
-def _retry_after(response: httpx.Response) -> tuple[bool, str]:
+def _retry_after(response: BoundedResponse) -> tuple[bool, str]:
     """Whether the answer says when to retry, and how the report shows it."""
     value = response.headers.get("retry-after")
     return bool(value), f"Retry-After {value or 'missing'}"
 
 
-def api_check(response: httpx.Response, path: str) -> Check:
+def api_check(response: BoundedResponse, path: str) -> Check:
     maintenance = is_maintenance_json(response.status_code, _content_type(response), response.text)
     has_retry_after, retry_after = _retry_after(response)
     detail = (f"GET {path} with Accept: application/json -> {response.status_code} {_content_type(response)}, "
@@ -176,7 +189,7 @@ def api_check(response: httpx.Response, path: str) -> Check:
     return Check("api", maintenance and has_retry_after, detail)
 
 
-def navigation_check(response: httpx.Response, path: str, response_code: int) -> Check:
+def navigation_check(response: BoundedResponse, path: str, response_code: int) -> Check:
     marked = has_page_marker(_content_type(response), response.text)
     detail = (f"GET {path} as a browser navigation -> {response.status_code} {_content_type(response)}, "
               f"{'with' if marked else 'without'} the api-maintenance marker (responseCode {response_code})")
@@ -188,7 +201,7 @@ def navigation_check(response: httpx.Response, path: str, response_code: int) ->
     return Check("browser", ok, detail)
 
 
-def cors_check(response: httpx.Response, path: str) -> Check:
+def cors_check(response: BoundedResponse, path: str) -> Check:
     """The preflight answer lets the app's origin send a credentialed POST.
 
     A credentialed request passes the CORS check only with its own origin echoed, never "*"
@@ -211,50 +224,69 @@ def cors_check(response: httpx.Response, path: str) -> Check:
     return Check("cors", ok, detail)
 
 
-def live_check(response: httpx.Response, path: str) -> Check:
-    state = classify_http(response.status_code, _content_type(response), response.text)
-    detail = f"GET {path} with Accept: application/json -> {response.status_code} {_content_type(response)}"
+def live_check(response: BoundedResponse, path: str) -> Check:
+    """The API answers for its name: a 2xx or 3xx that is not the maintenance answer.
+
+    A 4xx is no sign of a ready API: a wrong --path, or a load balancer's default rule, answers 404 or 403.
+    """
+    status = response.status_code
+    state = classify_http(status, _content_type(response), response.text)
+    detail = f"GET {path} with Accept: application/json -> {status} {_content_type(response)}"
     if state == MAINTENANCE:
         detail += ", the maintenance answer"
-    return Check("api", response.status_code < 500 and state == LIVE, detail)
+    elif 400 <= status < 500:
+        detail += (f": a {status} is no sign of a ready API; if {path} is not a path the API answers, "
+                   "give one with --path (e.g. --path /health)")
+    return Check("api", 200 <= status < 400 and state == LIVE, detail)
 
 
 def run_checks(to: str, settings: Settings, prober: Prober) -> tuple[list[Check], int]:
     checks: list[Check] = []
     path = prober.path
     try:
-        api, certificate, version = prober.send("GET", API_HEADERS)
-        checks.append(tls_check(settings.domain, certificate, version, datetime.now(timezone.utc)))
+        api = prober.send("GET", API_HEADERS)
+        checks.append(tls_check(settings.domain, api, datetime.now(timezone.utc), settings.until))
         if to == MAINTENANCE:
             checks.append(api_check(api, path))
-            checks.append(navigation_check(prober.send("GET", BROWSER_NAVIGATION_HEADERS)[0], path,
+            checks.append(navigation_check(prober.send("GET", BROWSER_NAVIGATION_HEADERS), path,
                                            settings.response_code))
-            checks.append(cors_check(prober.send("OPTIONS", CORS_PREFLIGHT_HEADERS)[0], path))
+            checks.append(cors_check(prober.send("OPTIONS", CORS_PREFLIGHT_HEADERS), path))
         else:
             checks.append(live_check(api, path))
     except TlsFailure as error:
         return checks + [Check("tls", False, str(error))], EXIT_NOT_READY
     except Unreachable as error:
         return checks + [Check("connect", False, f"could not connect to {prober.target}: {error}")], EXIT_UNREACHABLE
+    except TooSlow as error:
+        return checks + [Check("answer", False, str(error))], EXIT_UNREACHABLE
     return checks, EXIT_READY if all(check.ok for check in checks) else EXIT_NOT_READY
 
 
-def report(to: str, settings: Settings, target: Target, checks: list[Check], code: int) -> str:
+def verdict(to: str, checks: list[Check], code: int) -> str:
+    if code == EXIT_READY:
+        return f"ready to switch to {to}"
+    if code == EXIT_UNREACHABLE:
+        return "could not connect: do not switch" if checks[-1].name == "connect" else "too slow: do not switch"
+    return f"do not switch to {to} yet"
+
+
+def window_note(to: str, settings: Settings, now: datetime) -> Optional[str]:
+    """An overrun matters to a switch into maintenance: the page would announce an end already past."""
+    return overrun(settings.until, settings.stack, now) if to == MAINTENANCE else None
+
+
+def report(to: str, settings: Settings, target: Target, checks: list[Check], code: int, note: Optional[str]) -> str:
     lines = [f"preflight to {to}: {settings.domain} (stack {settings.stack}) at {target} ({target.source})"]
+    if note:
+        lines.append(f"  note: {note}")
     width = max(len(check.name) for check in checks)
     lines += [f"  {'ok' if check.ok else 'NOT':<3} {check.name:<{width}}  {check.detail}" for check in checks]
     passed = sum(check.ok for check in checks)
-    if code == EXIT_READY:
-        verdict = f"ready to switch to {to}"
-    elif code == EXIT_UNREACHABLE:
-        verdict = "could not connect: do not switch"
-    else:
-        verdict = f"do not switch to {to} yet"
-    lines.append(f"{passed}/{len(checks)} checks passed: {verdict} (exit {code})")
+    lines.append(f"{passed}/{len(checks)} checks passed: {verdict(to, checks, code)} (exit {code})")
     return "\n".join(lines)
 
 
-def as_json(to: str, settings: Settings, target: Target, checks: list[Check], code: int) -> str:
+def as_json(to: str, settings: Settings, target: Target, checks: list[Check], code: int, note: Optional[str]) -> str:
     return json.dumps({
         "stack": settings.stack,
         "domain": settings.domain,
@@ -262,6 +294,8 @@ def as_json(to: str, settings: Settings, target: Target, checks: list[Check], co
         "target": {"host": target.host, "port": target.port, "from": target.source},
         "ready": code == EXIT_READY,
         "exit": code,
+        "error": None if code == EXIT_READY else verdict(to, checks, code),
+        "overrun": note,
         "checks": [asdict(check) for check in checks],
     }, indent=2)
 
@@ -269,20 +303,18 @@ def as_json(to: str, settings: Settings, target: Target, checks: list[Check], co
 def url_path(text: str) -> str:
     """A path, with a query if any, as it goes in the request line."""
     if not text.startswith("/") or any(character.isspace() for character in text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a URL path such as / or /health")
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a URL path such as / or /health")
     if "#" in text:  # a client never sends the fragment: it would be reported but not requested
-        raise argparse.ArgumentTypeError(f"{text!r}: a fragment (#...) is never sent; leave it out")
+        raise argparse.ArgumentTypeError(f"{shown(text)}: a fragment (#...) is never sent; leave it out")
     try:
         httpx.URL(text)  # the characters httpx refuses in the request, such as control characters
     except httpx.InvalidURL as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a URL path: {error}") from None
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a URL path: {error}") from None
     return text
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
-    parser.add_argument("--to", required=True, choices=(MAINTENANCE, LIVE),
-                        help="the mode about to be switched to: check its target")
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where and how to check the target: shared with the window commands (on, off)."""
     parser.add_argument("--connect", type=endpoint(443), metavar="HOST[:PORT]",
                         help="where to connect (default port 443); default: the stack output distributionDomain "
                              "for maintenance, liveTarget (stack file or outputs) for live")
@@ -290,9 +322,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="path to request (default /): a path your API answers, e.g. /health")
     parser.add_argument("--cacert", metavar="FILE", help="trust the CA certificates in FILE (PEM) instead of the system's")
     parser.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="S",
-                        help="seconds to wait for each answer (default 10)")
+                        help="seconds for each answer, whole, headers and body (default 10)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    parser.add_argument("--to", required=True, choices=(MAINTENANCE, LIVE),
+                        help="the mode about to be switched to: check its target")
+    add_target_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+    add_cwd_argument(parser)
 
 
 def _ssl_context(cacert: Optional[str]) -> ssl.SSLContext:
@@ -310,12 +349,12 @@ def run(args: argparse.Namespace) -> int:
         context = _ssl_context(args.cacert)
         target = find_target(args, settings)
     except (SettingsError, NoTarget) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return report_error(str(error), EXIT_USAGE, args.json)
     prober = Prober(settings.domain, target, args.path, context, args.timeout)
     try:
         checks, code = run_checks(args.to, settings, prober)
     finally:
         prober.close()
-    print((as_json if args.json else report)(args.to, settings, target, checks, code))
+    note = window_note(args.to, settings, datetime.now(timezone.utc))
+    print((as_json if args.json else report)(args.to, settings, target, checks, code, note))
     return code

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Optional, TextIO
 
@@ -45,19 +46,25 @@ from .answers import (
     classify_target,
     exit_status,
     longest_stale_ttl,
+    report_error,
 )
-from .options import endpoint, http_url, positive_seconds
+from .bounded_http import BoundedClient, is_slow
+from .options import add_cwd_argument, add_stack_argument, endpoint, http_url, positive_seconds
 from .pulumi_stack import read_stack_outputs
+from .overrun import overrun
 
 RESOLV_CONF = "/etc/resolv.conf"
 NAME_PATTERN = "name pattern"
+WAIT_TIMEOUT = 900.0
+WAIT_INTERVAL = 5.0
 
 EXIT_CODES = """\
 exit codes:
   0    every answer agrees with the stack file's mode
   1    some server still gives the other mode (or an unknown target)
   2    usage or config error, or the stack file's mode is not deployed yet
-  3    a server failed (timeout, SERVFAIL, NXDOMAIN, refused, connection error);
+  3    a server failed (timeout, SERVFAIL, NXDOMAIN, refused, connection error,
+       an HTTP answer not complete within --query-timeout);
        with --wait: 1 or 3 as above once --timeout has passed
   130  interrupted (Ctrl-C)
 """
@@ -157,7 +164,11 @@ def authoritative_servers(zone: str, resolvers: list[Server], timeout: float) ->
 
 
 def ask(server: Server, domain: str, expectation: Expectation, timeout: float) -> Answer:
-    """One server's CNAME for the domain, classified."""
+    """One server's CNAME for the domain, classified, within timeout, a truncated answer's retry included."""
+    # dnspython's udp() and tcp() turn `timeout` into one expiration that every wait of the query
+    # shares (dns/query.py: _compute_times, _wait_for, _net_read): it bounds the whole query, so
+    # only the retry over TCP needs the time left.
+    deadline = time.monotonic() + timeout
     query = dns.message.make_query(domain, dns.rdatatype.CNAME)
     if server.role == "authoritative":
         query.flags &= ~dns.flags.RD
@@ -168,7 +179,8 @@ def ask(server: Server, domain: str, expectation: Expectation, timeout: float) -
     try:
         response = dns.query.udp(query, server.address, port=server.port, timeout=timeout)
         if response.flags & dns.flags.TC:
-            response = dns.query.tcp(query, server.address, port=server.port, timeout=timeout)
+            response = dns.query.tcp(query, server.address, port=server.port,
+                                     timeout=max(0.0, deadline - time.monotonic()))
     except dns.exception.Timeout:
         return failed(f"timeout: no answer within {timeout:g}s")
     except ConnectionRefusedError:
@@ -187,11 +199,18 @@ def ask(server: Server, domain: str, expectation: Expectation, timeout: float) -
 
 
 def probe_http(url: str, timeout: float) -> Answer:
+    client = BoundedClient(httpx.create_ssl_context(), timeout)
     try:
-        response = httpx.get(url, headers={"Accept": "application/json"}, timeout=timeout, follow_redirects=False)
+        response = client.fetch("GET", url, {"Accept": "application/json"})
+    except httpx.TimeoutException as error:
+        if is_slow(error):
+            return Answer("http", url, FAILED, error=f"slow: the answer was not complete within {timeout:g}s")
+        return Answer("http", url, FAILED, error=f"timeout: no connection within {timeout:g}s")
     # InvalidURL and UnicodeError: a URL that --url lets through but httpx or the idna codec refuses.
     except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as error:
         return Answer("http", url, FAILED, error=f"{type(error).__name__}: {error}")
+    finally:
+        client.close()
     content_type = response.headers.get("content-type", "")
     state = classify_http(response.status_code, content_type, response.text)
     return Answer("http", url, state, answer=f"{response.status_code} {content_type}".strip())
@@ -207,6 +226,7 @@ class Plan:
     resolvers: tuple[Server, ...]
     url: Optional[str]
     query_timeout: float
+    overrun: Optional[str] = None  # what to do about a window whose `until` has passed
     # Where each mode's expected target came from: "stack output", "stack file" or "name pattern".
     sources: dict[str, str] = field(default_factory=lambda: {MAINTENANCE: NAME_PATTERN, LIVE: NAME_PATTERN})
     outputs_problem: Optional[str] = None  # why the stack outputs were not read; None when they were
@@ -257,21 +277,32 @@ def make_plan(args: argparse.Namespace) -> Plan:
         maintenance_target=outputs.get("distributionDomain"),
         live_target=settings.live_target or outputs.get("liveTarget"),
     )
-    nameservers = [server for host, port in args.nameserver for server in _servers("authoritative", host, port)]
+    nameservers = _each_once([server for host, port in args.nameserver
+                              for server in _servers("authoritative", host, port)])
     resolver_addresses = args.resolver or system_resolvers()
     if not resolver_addresses:
         raise NoResolver(f"this machine has no DNS resolver configured ({RESOLV_CONF} lists none): "
                          "give one with --resolver HOST[:PORT]")
-    resolvers = [server for host, port in resolver_addresses for server in _servers("resolver", host, port)]
+    resolvers = _each_once([server for host, port in resolver_addresses for server in _servers("resolver", host, port)])
     url = args.url or (f"https://{settings.domain}/" if args.http else None)
     sources = {
         MAINTENANCE: "stack output" if expectation.maintenance_target else NAME_PATTERN,
         LIVE: "stack file" if settings.live_target else "stack output" if expectation.live_target else NAME_PATTERN,
     }
+    # An overrun matters while the stack is in maintenance: the page announces the planned end.
+    window = overrun(settings.until, args.stack, datetime.now(timezone.utc)) if settings.maintenance else None
     return Plan(
         args.stack, settings.domain, settings.zone, expectation, tuple(nameservers), tuple(resolvers),
-        url, args.query_timeout, sources, outputs.problem,
+        url, args.query_timeout, window, sources, outputs.problem,
     )
+
+
+def _each_once(servers: list[Server]) -> list[Server]:
+    """Each address and port asked once, under the first name given for it: a repeated option adds no line."""
+    unique: dict[tuple[str, int], Server] = {}
+    for server in servers:
+        unique.setdefault((server.address, server.port), server)
+    return list(unique.values())
 
 
 # --- output -----------------------------------------------------------------------------
@@ -300,6 +331,8 @@ def _targets(plan: Plan) -> str:
 def report(plan: Plan, answers: list[Answer], code: int, gave_up_after: Optional[float] = None) -> str:
     desired = plan.expectation.desired
     lines = [f"{plan.domain} (stack {plan.stack}) should be in {desired} mode", _targets(plan)]
+    if plan.overrun:
+        lines.append(f"  note: {plan.overrun}")
     width = max((len(a.server) for a in answers), default=0)
     for answer in answers:
         agrees = "ok" if answer.state == desired else "NOT"
@@ -331,6 +364,8 @@ def as_json(plan: Plan, answers: list[Answer], code: int, elapsed: Optional[floa
         "outputsProblem": plan.outputs_problem,
         "agreed": code == EXIT_AGREED,
         "exit": code,
+        "error": None if code == EXIT_AGREED else summary(answers, plan.expectation.desired),
+        "overrun": plan.overrun,
         "answers": [asdict(a) for a in answers],
     }
     if elapsed is not None:
@@ -360,35 +395,47 @@ def wait(plan: Plan, timeout: float, interval: float, out: TextIO) -> tuple[list
 # --- command ----------------------------------------------------------------------------
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which DNS servers to ask: shared with the window commands (on, off)."""
     parser.add_argument("--nameserver", action="append", type=endpoint(53), default=[], metavar="HOST[:PORT]",
                         help="authoritative server to ask (repeatable); default: the zone's NS records")
     parser.add_argument("--resolver", action="append", type=endpoint(53), default=[], metavar="HOST[:PORT]",
                         help="recursive resolver to ask (repeatable); default: the system's")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    add_server_arguments(parser)
     parser.add_argument("--http", action="store_true", help="also request https://DOMAIN/ with Accept: application/json")
     parser.add_argument("--url", type=http_url, help="send the HTTP check here instead (implies --http)")
     parser.add_argument("--wait", action="store_true", help="poll until every answer agrees")
-    parser.add_argument("--timeout", type=positive_seconds, default=900.0, metavar="S",
-                        help="with --wait: give up after S seconds (default 900)")
-    parser.add_argument("--interval", type=positive_seconds, default=5.0, metavar="S",
-                        help="with --wait: seconds between checks (default 5)")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="S",
+                        help=f"with --wait: give up after S seconds (default {WAIT_TIMEOUT:g})")
+    parser.add_argument("--interval", type=positive_seconds, metavar="S",
+                        help=f"with --wait: seconds between checks (default {WAIT_INTERVAL:g})")
     parser.add_argument("--query-timeout", type=positive_seconds, default=3.0, metavar="S",
-                        help="seconds to wait for one server's answer, DNS or HTTP (default 3)")
+                        help="seconds for one server's whole answer, DNS or HTTP (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+    add_cwd_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    without_wait = [option for option in ("timeout", "interval") if getattr(args, option) is not None and not args.wait]
+    if without_wait:
+        options = " and ".join(f"--{option}" for option in without_wait)
+        verb, them = ("applies", "it") if len(without_wait) == 1 else ("apply", "them")
+        return report_error(f"{options} {verb} only with --wait: add --wait to poll until every answer agrees, "
+                            f"or leave {them} out (--query-timeout bounds each answer)", EXIT_USAGE, args.json)
     try:
         plan = make_plan(args)
     # OSError: a --nameserver or --resolver host name that does not resolve.
     except (SettingsError, NotDeployed, NoResolver, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return report_error(str(error), EXIT_USAGE, args.json)
     gave_up_after = elapsed = None
     if args.wait:
-        answers, code, elapsed = wait(plan, args.timeout, args.interval, sys.stderr if args.json else sys.stdout)
+        timeout = WAIT_TIMEOUT if args.timeout is None else args.timeout
+        interval = WAIT_INTERVAL if args.interval is None else args.interval
+        answers, code, elapsed = wait(plan, timeout, interval, sys.stderr if args.json else sys.stdout)
         gave_up_after = None if code == EXIT_AGREED else elapsed
     else:
         answers = plan.check()

@@ -1,0 +1,218 @@
+"""A guarded change of the stack config, shared by the window commands (on, off, message).
+
+Each sets some keys through the Automation API, previews with an update plan saved, lets the
+guard judge the engine's steps, asks, and applies exactly that plan; whatever stops it before
+the update puts the stack file's previous values back.
+
+What `up --plan` guarantees (Pulumi docs, "Update plans"): the update is constrained "to only the
+operations that were saved to the plan"; the plan is checked as the update runs, not all at
+once before it, and "if any discrepancy between the plan and the actual execution is detected,
+the pulumi up operation will immediately fail". So a console edit made after the preview stops
+the up instead of being applied with the switch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import select
+import shlex
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional
+
+from ..settings import Settings, SettingsError, load_from_stack_file
+from . import PROGRAM
+from .answers import EXIT_INTERRUPTED, EXIT_USAGE
+from .guard import Allowed, Step, judge
+from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, open_stack
+
+if TYPE_CHECKING:
+    from pulumi.automation import ConfigValue
+
+EXIT_DONE = 0
+EXIT_FAILED = 1  # a check failed, the guard refused, the update failed, or the answer was no
+
+
+def add_confirm_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", action="store_true", help="apply without asking (required without a terminal)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="check and preview only: the stack file is put back and nothing is applied")
+
+
+class NoTerminal(Exception):
+    """Nobody to ask, and neither --yes nor --dry-run."""
+
+
+def require_answerer(args: argparse.Namespace) -> None:
+    if not (args.yes or args.dry_run or sys.stdin.isatty()):
+        raise NoTerminal("no terminal to ask on (standard input is not a terminal): give --yes to apply "
+                         "without asking, or --dry-run to only preview")
+
+
+def confirmed(question: str) -> bool:
+    """A yes on standard input; nothing (end of file) is a no.
+
+    The answer is awaited in short polls, not one blocking read: the preview leaves gRPC's threads
+    running, the kernel may hand a Ctrl-C to any of them, and its Python handler then runs only
+    when the main thread is back in Python, while a system call waiting there goes on ("Signals
+    and threads" and signal.pthread_kill in the Python docs, module signal).
+    """
+    print(f"{question} [y/N] ", end="", flush=True)
+    while not select.select([sys.stdin], [], [], 0.2)[0]:
+        pass
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+@dataclass
+class Timings:
+    """How long each step took, for the last line."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.monotonic() - started
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.seconds.items()) or "no step ran"
+
+
+def _shown(value: Optional[ConfigValue]) -> str:
+    return "removed" if value is None else "[secret]" if value.secret else repr(value.value)
+
+
+def _set_by_hand(key: str, value: Optional[ConfigValue], stack: str) -> str:
+    if value is None:
+        return f"pulumi config rm {key} -s {stack}"
+    return f"pulumi config set {key} {'--secret VALUE' if value.secret else shlex.quote(value.value)} -s {stack}"
+
+
+@dataclass
+class GuardedChange:
+    """The keys a command sets, their previous values, and the preview the guard judged."""
+
+    pulumi: PulumiStack
+    allowed: tuple[Allowed, ...]
+    timings: Timings
+    previous: dict = field(default_factory=dict)  # key -> ConfigValue, or None where it was not set
+    up_started: bool = False  # from then on the stack file is put back only where the update changed nothing
+    applied: bool = False  # the update ran: the values set are deployed, never put back
+
+    @property
+    def stack_file(self) -> str:
+        return f"Pulumi.{self.pulumi.name}.yaml"
+
+    def set(self, values: Mapping[str, Optional[str]]) -> None:
+        """Set each key to its text (None: remove it), keeping a secret a secret."""
+        from pulumi.automation import ConfigValue
+
+        current = self.pulumi.values(values)
+        wanted = {}
+        for key, text in values.items():
+            before = current[key]
+            if (before.value if before else None) == text:
+                continue
+            wanted[key] = None if text is None else ConfigValue(text, secret=bool(before and before.secret))
+            self.previous[key] = before
+        self.pulumi.set_values(wanted)
+        for key, value in wanted.items():
+            print(f"set {key} {_shown(value)} in {self.stack_file}")
+
+    def up(self, plan: Path) -> list[Step]:
+        """Apply the plan; the steps the engine completed (UpFailed carries them when it failed)."""
+        self.up_started = True
+        with self.timings.step("up"):
+            return self.pulumi.up(plan, lambda: print(
+                f"\nCtrl-C: Pulumi goes on with the update it has started; waiting for it to end (Ctrl-C again "
+                f"leaves it running). {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True))
+
+    def approved(self, args: argparse.Namespace, question: str, changes: tuple[Step, ...]) -> bool:
+        """Go on? Not in a dry run; with changes, only after --yes or a yes. If not, the stack file is put back."""
+        if args.dry_run or changes and not (args.yes or confirmed(question)):
+            self.put_back()
+            return False
+        return True
+
+    def keep(self) -> None:
+        self.applied = True
+        self.previous = {}
+
+    def put_back(self) -> None:
+        """The previous values of every key set, once; says how to do it by hand if Pulumi fails."""
+        if not self.previous:
+            return
+        previous, self.previous = self.previous, {}
+        try:
+            self.pulumi.set_values(previous)
+        except PulumiFailed as error:
+            commands = "; ".join(_set_by_hand(key, value, self.pulumi.name) for key, value in previous.items())
+            print(f"error: could not put {self.stack_file} back ({error}): {commands}", file=sys.stderr)
+            return
+        print(f"{self.stack_file} put back: " + ", ".join(f"{key} {_shown(value)}" for key, value in previous.items()))
+
+    def preview(self, plan: Path) -> Optional[tuple[Step, ...]]:
+        """The allowed changes; None when the guard refused (each unexpected change printed, stack file put back)."""
+        with self.timings.step("preview"):
+            steps = self.pulumi.preview(plan)
+        verdict = judge(steps, self.allowed)
+        unchanged = sum(step.op == "same" for step in steps)
+        if not verdict.refused:
+            print(f"preview (update plan saved): {len(verdict.changes)} change(s) allowed, {unchanged} unchanged")
+            return verdict.changes
+        print(f"refused: the preview holds {len(verdict.unexpected)} change(s) this command does not make:")
+        for step in verdict.unexpected:
+            print(f"  {step.describe()}")
+        self.put_back()
+        return None
+
+
+@contextmanager
+def plan_file() -> Iterator[Path]:
+    """Where the preview saves the update plan that the up then applies; gone afterwards."""
+    with tempfile.TemporaryDirectory(prefix="maintenance-plan-") as folder:
+        yield Path(folder) / "plan.json"
+
+
+def _where_to_look(stack: str) -> str:
+    return f"See where the record points with: {PROGRAM} status {stack}; every resource with: pulumi stack -s {stack}"
+
+
+def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
+                command: Callable[[Settings, GuardedChange], int]) -> int:
+    """Check usage (stack file, someone to ask, the Pulumi CLI logged in), then run the command.
+
+    Whatever stops it before the update puts the stack file back; a Ctrl-C during the update
+    leaves Pulumi running (GuardedChange.up).
+    """
+    # A window takes minutes: each line shows when its step ends, through a pipe (a CI log) too.
+    sys.stdout.reconfigure(line_buffering=True)
+    try:
+        settings = load_from_stack_file(Path(args.cwd), args.stack)
+        require_answerer(args)
+        pulumi = open_stack(args.stack, Path(args.cwd))
+    except (SettingsError, NoTerminal, PulumiUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    change = GuardedChange(pulumi, allowed, Timings())
+    try:
+        return command(settings, change)
+    except PulumiFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        change.put_back()
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        if change.up_started and not change.applied:
+            print(f"\ninterrupted again: Pulumi may still be running the update. {_where_to_look(args.stack)}",
+                  file=sys.stderr)
+        else:
+            print("\ninterrupted" + ("" if change.applied else " before the update"), file=sys.stderr)
+            change.put_back()
+        return EXIT_INTERRUPTED

@@ -1,0 +1,125 @@
+"""`python -m maintenance message STACK TEXT`: change what the page and the API's answer say.
+
+Sets `message` (and `until`, or removes it with --no-until) in the stack file, previews with an
+update plan and refuses every change but the page object's content and the edge function's
+code, then applies exactly that plan. The record is never touched, in either mode. Readers see
+the new page within 120 s of the update, and the API's JSON once CloudFront has deployed the
+published function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Optional
+
+from ..settings import parse_value
+from . import PROGRAM
+from .answers import EXIT_INTERRUPTED, MAINTENANCE
+from .change import (
+    EXIT_DONE,
+    EXIT_FAILED,
+    GuardedChange,
+    add_confirm_arguments,
+    plan_file,
+    run_guarded,
+)
+from .guard import MESSAGE, PAGE_OBJECT, Step
+from .options import add_cwd_argument, add_stack_argument
+from .pulumi_stack import UpFailed
+
+EXIT_CODES = """\
+exit codes:
+  0    done, or nothing to do (the page already says it); a dry run the guard allows
+  1    the guard refused the preview, the update failed, or the question was answered no
+  2    usage or config error: bad text or --until, bad stack file, no Pulumi CLI,
+       not logged in, unknown stack, no terminal without --yes
+  130  interrupted (Ctrl-C): before the update the stack file is put back
+"""
+
+# A changed page reaches readers within two cache layers' max-age (README, "A changed page";
+# tests/test_message.py checks it against tests/test_cache.py's model of the declared caching).
+PAGE_BOUND_SECONDS = 120
+
+
+def _checked(key: str) -> Callable[[str], str]:
+    """An option type: the text as given, once the program's own parser accepts it."""
+
+    def check(text: str) -> str:
+        try:
+            parse_value(key, text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text!r}: {key} {error}") from None
+        return text.strip()
+
+    return check
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    parser.add_argument("text", type=_checked("message"), help="what the page and the API's JSON answer say")
+    until = parser.add_mutually_exclusive_group()
+    until.add_argument("--until", type=_checked("until"), metavar="WHEN",
+                       help="when the API is expected back: ISO-8601 with a time zone, e.g. 2026-12-01T06:00:00Z")
+    until.add_argument("--no-until", action="store_true", help="remove until: the page gives no time")
+    add_confirm_arguments(parser)
+    add_cwd_argument(parser)
+
+
+def _describe(step: Step) -> str:
+    return f"{'the page object' if step.type == PAGE_OBJECT else 'the edge function'} {step.name}"
+
+
+def _values(args: argparse.Namespace) -> dict[str, Optional[str]]:
+    values: dict[str, Optional[str]] = {"message": args.text}
+    if args.until or args.no_until:
+        values["until"] = args.until
+    return values
+
+
+def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
+    stack, timings = args.stack, change.timings
+    following = f"{PROGRAM} off {stack}" if mode == MAINTENANCE else f"{PROGRAM} on {stack}"
+    print(f"message {stack}: {args.text!r}" + (f", until {args.until}" if args.until else
+                                               ", no until" if args.no_until else ""))
+    change.set(_values(args))
+    with plan_file() as plan:
+        changes = change.preview(plan)
+        if changes is None:
+            print(f"refused: the page is unchanged ({timings}); next: pulumi preview --diff -s {stack}")
+            return EXIT_FAILED
+        if not changes:
+            change.keep()
+            print(f"nothing to do: the page and the function already say this ({timings})")
+            return EXIT_DONE
+        for step in changes:
+            print(f"  {_describe(step)}: {', '.join(step.diffs)}")
+        if not change.approved(args, "Publish this message now?", changes):
+            if args.dry_run:
+                print(f"dry run: nothing applied ({timings}); next: {PROGRAM} message {stack} ... without --dry-run")
+                return EXIT_DONE
+            print(f"not published ({timings})")
+            return EXIT_FAILED
+        try:
+            change.up(plan)
+        except UpFailed as error:
+            print(f"error: the update failed:\n{error}", file=sys.stderr)
+            # Put back only while nothing of it is deployed: else the stack file says what partly is.
+            planned = {step.urn for step in changes}
+            applied = [step for step in error.completed if step.urn in planned]
+            if applied:
+                print("applied before the failure: " + ", ".join(_describe(step) for step in applied)
+                      + f"; {change.stack_file} keeps the new values: run this command again to finish")
+            else:
+                change.put_back()
+            print(f"failed ({timings}); next: pulumi preview --diff -s {stack}")
+            return EXIT_INTERRUPTED if change.pulumi.interrupted else EXIT_FAILED
+    change.keep()
+    print(f"published ({timings}): the page reaches readers within {PAGE_BOUND_SECONDS} s; the API's JSON "
+          "answer once CloudFront has deployed the published function (a time this project cannot bound); "
+          f"next: {following}")
+    return EXIT_INTERRUPTED if change.pulumi.interrupted else EXIT_DONE
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_guarded(args, MESSAGE, lambda settings, change: _publish(args, settings.mode, change))

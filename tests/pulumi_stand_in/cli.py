@@ -1,0 +1,327 @@
+"""The stand-in `pulumi` command: the verbs the Automation API runs for a maintenance window.
+
+Each verb answers from the project directory (the working directory, as the SDK runs the CLI in the
+workspace's work_dir) and the file backend, and every invocation is appended to the backend's call
+log first. Error texts are the real CLI's, cited where each is raised (pkg/cmd/pulumi/...); a failed
+command exits 255, as the real CLI does (it exits with -1; CI logs of failed runs show "exit code 255").
+
+Not modelled (refused with a message saying so): secrets, `--path` keys with a path, backends other
+than `file://`, and every verb not listed in `run` (refresh, destroy, import, remote operations...).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .backend import PROJECT, Backend
+
+EXIT_FAILED = 255
+LOGGED_ENV = ("PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_HOME", "PULUMI_AUTOMATION_API",
+              "PULUMI_DEBUG_COMMANDS", "PULUMI_SKIP_UPDATE_CHECK", "PULUMI_EXPERIMENTAL")
+# Flags that take a value (the rest are booleans); `--flag=value` works for any.
+VALUE_FLAGS = {"--stack", "-s", "--event-log", "--save-plan", "--plan", "--exec-kind", "--page-size", "--page",
+               "--message", "-m", "--client", "--config-file", "--color", "--parallel", "-p", "--secrets-provider",
+               "--target", "--replace", "--exclude", "--policy-pack", "--policy-pack-config", "--tracing",
+               "--verbose", "-v", "--cwd", "-C"}
+COMMANDS = {"stack": {"select", "init", "output", "history", "ls"}, "config": {"get", "set", "rm", "set-all", "rm-all"}}
+
+
+class Failure(Exception):
+    """A failed command: `error: MESSAGE` on stderr, as the CLI prints it, and exit 255."""
+
+
+@dataclass
+class Arguments:
+    argv: list[str]
+    words: list[str] = field(default_factory=list)  # the command, then its positional arguments
+    options: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, argv: list[str]) -> "Arguments":
+        parsed = cls(argv)
+        tokens = iter(argv)
+        for token in tokens:
+            if token == "--":
+                parsed.words.extend(tokens)
+            elif token.startswith("-") and token != "-":
+                name, equals, value = token.partition("=")
+                parsed.options[name] = value if equals else next(tokens, "") if name in VALUE_FLAGS else True
+            else:
+                parsed.words.append(token)
+        return parsed
+
+    @property
+    def command(self) -> str:
+        """`up`, `stack select`, `config set`, ...: the verb the call log records."""
+        if len(self.words) > 1 and self.words[1] in COMMANDS.get(self.words[0], ()):
+            return " ".join(self.words[:2])
+        return self.words[0] if self.words else ""
+
+    @property
+    def positional(self) -> list[str]:
+        return self.words[len(self.command.split()):]
+
+    def value(self, *names: str) -> Optional[str]:
+        return next((str(self.options[name]) for name in names if name in self.options), None)
+
+
+def main(argv: list[str]) -> int:
+    arguments = Arguments.parse(argv)
+    record = Backend(Path(os.environ["STAND_IN_RECORD"]))
+    record.log_call({"argv": argv, "command": arguments.command, "cwd": os.getcwd(),
+                     "env": {name: os.environ[name] for name in LOGGED_ENV if name in os.environ}})
+    try:
+        return Cli(arguments, os.environ.get("STAND_IN_VERSION", "3.210.0")).run()
+    except Failure as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+class Cli:
+    def __init__(self, arguments: Arguments, version: str):
+        self.arguments = arguments
+        self.version = version
+        self.project_dir = Path(arguments.value("--cwd", "-C") or Path.cwd()).resolve()
+        # The Python language host runs a program with its project directory first on sys.path, so the
+        # project's own `maintenance` package is the one the program (and the stand-in) imports.
+        sys.path.insert(0, str(self.project_dir))
+
+    def run(self) -> int:
+        command = self.arguments.command
+        if command == "version":
+            print(f"v{self.version}")
+            return 0
+        handler = getattr(self, "_" + command.replace(" ", "_").replace("-", "_"), None)
+        if handler is None:
+            raise Failure(f"the stand-in does not model `pulumi {' '.join(self.arguments.words)}`")
+        return handler() or 0
+
+    # --- login and stacks ---
+
+    @property
+    def backend(self) -> Backend:
+        url = os.environ.get("PULUMI_BACKEND_URL") or self._stored_login()
+        if not url:
+            # No backend URL and no stored login: the CLI would log in to Pulumi Cloud, which needs a token
+            # when it cannot prompt (pkg/backend/httpstate/login.go, "%s must be set for login during
+            # non-interactive CLI sessions").
+            if not os.environ.get("PULUMI_ACCESS_TOKEN"):
+                raise Failure("PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions")
+            raise Failure("the stand-in models only file:// backends, not Pulumi Cloud")
+        if not url.startswith("file://"):
+            raise Failure(f"the stand-in models only file:// backends, not {url}")
+        return Backend.from_url(url)
+
+    def _pulumi_home(self) -> Path:
+        return Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+
+    def _stored_login(self) -> Optional[str]:
+        # `pulumi login` keeps the current backend in ~/.pulumi/credentials.json (sdk/go/common/workspace/creds.go).
+        path = self._pulumi_home() / "credentials.json"
+        return json.loads(path.read_text()).get("current") if path.exists() else None
+
+    def _require_project(self) -> None:
+        if not (self.project_dir / "Pulumi.yaml").exists():
+            # sdk/go/common/workspace/paths.go, DetectProjectPathFrom's error wrapping ErrProjectNotFound.
+            raise Failure(f"no Pulumi.yaml project file found (searching upwards from {self.project_dir}). "
+                          "If you have not created a project yet, use `pulumi new` to do so: no project file found")
+
+    def _workspace_file(self) -> Path:
+        return self._pulumi_home() / "workspaces" / f"{PROJECT}-workspace.json"
+
+    def _stack(self) -> str:
+        """The stack a command acts on, which must exist: `--stack`, else the selected one."""
+        backend = self.backend
+        self._require_project()
+        name = self.arguments.value("--stack", "-s")
+        if name is None and self._workspace_file().exists():
+            name = json.loads(self._workspace_file().read_text()).get("stack")
+        if name is None:
+            # chooseStack in non-interactive mode (pkg/cmd/pulumi/util.go).
+            raise Failure("no stack selected; please use `pulumi stack select` or `pulumi stack init` to choose one")
+        if not backend.has_stack(name):
+            # pkg/cmd/pulumi/stack/stack_select.go and requireStack: "no stack named '%s' found".
+            raise Failure(f"no stack named '{name}' found")
+        return name
+
+    def _select(self, name: str) -> None:
+        self._workspace_file().parent.mkdir(parents=True, exist_ok=True)
+        self._workspace_file().write_text(json.dumps({"stack": name}))
+
+    def _whoami(self) -> None:
+        backend = self.backend
+        # The diy backend's user is the local account (pkg/backend/diy/backend.go, CurrentUser).
+        user = getpass.getuser()
+        if self.arguments.options.get("--json"):
+            print(json.dumps({"user": user, "organizations": [], "url": f"file://{backend.root}"}, indent=2))
+        else:
+            print(user)
+
+    def _stack_select(self) -> None:
+        name = self.arguments.value("--stack", "-s") or next(iter(self.arguments.positional), None)
+        backend = self.backend
+        self._require_project()
+        if name is None or not backend.has_stack(name):
+            raise Failure(f"no stack named '{name}' found")
+        self._select(name)
+
+    def _stack_init(self) -> None:
+        name = self.arguments.value("--stack", "-s") or next(iter(self.arguments.positional), None)
+        backend = self.backend
+        self._require_project()
+        if not name:
+            raise Failure("missing stack name")
+        if backend.has_stack(name):
+            raise Failure(f"stack '{name}' already exists")  # pkg/backend/backend.go, StackAlreadyExistsError
+        backend.init_stack(name)
+        if not self.arguments.options.get("--no-select"):
+            self._select(name)
+
+    def _stack_ls(self) -> None:
+        backend = self.backend
+        self._require_project()
+        print(json.dumps([{"name": name, "current": False, "updateInProgress": False,
+                           "resourceCount": len(backend.resources(name))} for name in backend.stacks()], indent=2))
+
+    def _stack_output(self) -> None:
+        stack = self._stack()
+        outputs = self.backend.outputs(stack)
+        if self.arguments.options.get("--json"):
+            print(json.dumps(outputs, indent=2))
+        else:
+            print(f"Current stack outputs ({len(outputs)}):")
+            for key, value in sorted(outputs.items()):
+                print(f"    {key}  {value}")
+
+    def _stack_history(self) -> None:
+        stack = self._stack()
+        entries = self.backend.history(stack)
+        size = self.arguments.value("--page-size")
+        if size:
+            page = int(self.arguments.value("--page") or 1)
+            entries = entries[(page - 1) * int(size):page * int(size)]
+        print(json.dumps(entries, indent=2))
+
+    # --- config: the stack file in the project directory ---
+
+    def _config_path(self, stack: str) -> Path:
+        return self.project_dir / f"Pulumi.{stack}.yaml"
+
+    def _full_key(self, key: str) -> str:
+        name = key.partition(":")[2] or key
+        if self.arguments.options.get("--path") and any(mark in name for mark in ".["):
+            raise Failure("the stand-in models config keys without a path only")
+        # A key without a namespace is the project's (pkg/cmd/pulumi/config/config.go, parseConfigKey).
+        return key if ":" in key else f"{PROJECT}:{key}"
+
+    def _config_values(self, stack: str) -> dict:
+        from . import engine
+        try:
+            return engine.stack_config(self.project_dir, stack)
+        except engine.SettingsError as error:
+            raise Failure(str(error)) from None
+
+    def _config(self) -> None:
+        stack = self._stack()
+        values = self._config_values(stack)
+        if self.arguments.options.get("--json"):
+            print(json.dumps({key: {"value": value, "secret": False} for key, value in values.items()}, indent=2))
+        else:
+            for key, value in values.items():
+                print(f"{key}  {value}")
+
+    def _config_get(self) -> None:
+        stack = self._stack()
+        key = self._full_key(self.arguments.positional[0])
+        values = self._config_values(stack)
+        if key not in values:
+            # pkg/cmd/pulumi/config/config.go, getConfig.
+            raise Failure(f"configuration key '{key}' not found for stack '{stack}'")
+        if self.arguments.options.get("--json"):
+            print(json.dumps({"value": values[key], "secret": False}, indent=2))
+        else:
+            print(values[key])
+
+    def _refuse_secrets(self) -> None:
+        if self.arguments.options.get("--secret"):
+            raise Failure("the stand-in does not model secrets")
+
+    def _config_set(self) -> None:
+        stack = self._stack()
+        self._refuse_secrets()
+        if len(self.arguments.positional) < 2:
+            # pkg/cmd/pulumi/config/config.go: no value and no terminal to read one from.
+            raise Failure("config value must be specified in non-interactive mode")
+        key, value = self.arguments.positional[:2]
+        _edit_config(self._config_path(stack), {self._full_key(key): value}, [])
+
+    def _config_set_all(self) -> None:
+        stack = self._stack()
+        self._refuse_secrets()
+        # set-all repeats `--plaintext KEY=VALUE`, so it reads its own argv (_local_workspace.py, set_all_config).
+        argv = self.arguments.argv
+        pairs = [argv[index + 1].partition("=") for index, token in enumerate(argv) if token == "--plaintext"]
+        _edit_config(self._config_path(stack), {self._full_key(key): value for key, _, value in pairs}, [])
+
+    def _config_rm(self) -> None:
+        stack = self._stack()
+        _edit_config(self._config_path(stack), {}, [self._full_key(key) for key in self.arguments.positional[:1]])
+
+    def _config_rm_all(self) -> None:
+        stack = self._stack()
+        _edit_config(self._config_path(stack), {}, [self._full_key(key) for key in self.arguments.positional])
+
+    # --- preview and up ---
+
+    def _preview(self) -> int:
+        from . import operations
+        return operations.preview(self, self._stack())
+
+    def _up(self) -> int:
+        from . import operations
+        stack = self._stack()
+        if not (self.arguments.options.get("--yes") or self.arguments.options.get("--skip-preview")):
+            # pkg/cmd/pulumi/up.go in non-interactive mode.
+            raise Failure("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode")
+        return operations.up(self, stack)
+
+
+def _edit_config(path: Path, values: dict[str, str], removed: list[str]) -> None:
+    """Sets and removes keys in a stack file, keeping its comments, order and other keys.
+
+    The CLI stores each value as a string and writes it with go-yaml, which double-quotes a string
+    that would read back as another type, YAML 1.1 booleans included (`"true"`, `"yes"`, `"60"`;
+    go-yaml v3 encode.go, stringv), and writes other strings plain where it can.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, PlainScalarString
+    import yaml as pyyaml
+
+    document = YAML()
+    document.preserve_quotes = True
+    document.indent(mapping=2, sequence=4, offset=2)
+    data = document.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if data is None:
+        data = CommentedMap()
+    config = data.get("config")
+    if config is None:
+        config = data["config"] = CommentedMap()
+    for key, value in values.items():
+        try:
+            reads_as_other = value == "" or not isinstance(pyyaml.safe_load(value), str)
+        except pyyaml.YAMLError:
+            reads_as_other = False  # not plain YAML at all: ruamel quotes it as it must
+        # Plain unless it must not be: ruamel would otherwise keep the replaced value's quotes.
+        config[key] = DoubleQuotedScalarString(value) if reads_as_other else PlainScalarString(value)
+    for key in removed:
+        config.pop(key, None)
+    with open(path, "w", encoding="utf-8") as out:
+        document.dump(data, out)
+

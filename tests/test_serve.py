@@ -1,0 +1,351 @@
+"""`python -m maintenance serve`: started as an operator starts it, requested as real clients request.
+
+Each answer is compared with the README's response contract ("Response contract for API clients").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.message import Message
+from email.utils import format_datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from client_headers import CLIENTS
+from commands import DOMAIN, ROOT, process_running, run_command, start_command, stack_file
+from maintenance.cli.local_edge import FUNCTION_FAILED, Engine, LocalDistribution
+from maintenance.cli.serve import LAST_MOMENT, certificate_end
+from maintenance.edge import ALLOWED_METHODS
+from maintenance.settings import load_from_stack_file
+from maintenance.site import PAGE_TEMPLATE, page_object
+from requirements import require_program
+
+MESSAGE = 'Upgrading the <b>database</b> & "search" 🚧'
+CONTACT = "ops@theboss.io"
+# Ahead, so Retry-After is its HTTP date (README: "the HTTP date of `until` while that is in the future").
+UNTIL = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+ORIGIN = "https://app.theboss.io"
+LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (?P<method>[A-Z]+) (?P<path>\S+) -> (?P<status>\d{3}) (?P<kind>.+)$")
+STARTED = "requests (Ctrl-C stops):"
+
+
+def client(name: str) -> dict[str, str]:
+    [found] = [c for c in CLIENTS if c.name == name]
+    return found.headers
+
+
+@pytest.fixture
+def stack(tmp_path):
+    return stack_file(tmp_path, maintenance=True, extra=(
+        f"  api-maintenance:message: {json.dumps(MESSAGE, ensure_ascii=False)}\n"
+        f"  api-maintenance:contact: {CONTACT}\n"
+        f"  api-maintenance:until: \"{UNTIL:%Y-%m-%dT%H:%M:%SZ}\"\n"
+    ))
+
+
+class Served:
+    """`serve` running on a free port: its banner, then its log lines as they come."""
+
+    def __init__(self, folder: Path, *arguments: str, path: str = "/usr/bin:/bin"):
+        self.process = start_command("serve", folder, "--port", "0", *arguments, path=path)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.banner = []
+        while (line := self.next_line()) != STARTED:
+            self.banner.append(line)
+        self.url = self.banner[1].split()[0]
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def next_line(self, timeout: float = 30) -> str:
+        line = self.lines.get(timeout=timeout)
+        assert line is not None, f"serve exited {self.process.wait()}: {self.process.stderr.read()}"
+        return line
+
+    def log(self, count: int) -> list[dict]:
+        return [LOG_LINE.match(self.next_line()).groupdict() for _ in range(count)]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+        self.process.stderr.close()
+
+
+@pytest.fixture
+def serve():
+    started = []
+
+    def start(folder, *arguments, **options):
+        started.append(Served(folder, *arguments, **options))
+        return started[-1]
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+def assert_json_contract(response: httpx.Response, origin: str | None = None):
+    """README: 503, Retry-After, Cache-Control no-store, the JSON type, CORS, and the JSON body."""
+    assert response.status_code == 503
+    headers = response.headers
+    assert headers["retry-after"] == format_datetime(UNTIL, usegmt=True)
+    assert headers["cache-control"] == "no-store"
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["access-control-expose-headers"] == "Retry-After"
+    if origin is None:
+        assert headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in headers
+    else:
+        assert headers["access-control-allow-origin"] == origin
+        assert headers["access-control-allow-credentials"] == "true"
+        assert headers["vary"] == "Origin"
+    assert response.json() == {"maintenance": True, "status": 503, "message": MESSAGE,
+                               "until": f"{UNTIL:%Y-%m-%dT%H:%M:%SZ}"}
+
+
+def test_each_kind_of_client_gets_the_response_contract(stack, serve):
+    require_program("njs")
+    served = serve(stack)
+    assert served.banner[0].startswith(
+        f"serving the maintenance answers of stack window ({DOMAIN}): the edge function runs in njs 0.")
+    assert served.banner[0].endswith(", the engine closest to CloudFront's runtime")
+    settings = load_from_stack_file(stack, "window")
+    _, page = page_object(PAGE_TEMPLATE, settings)
+    navigation = client("Chromium 156 address-bar navigation")
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        for name in ("curl", "Node.js fetch (undici)"):
+            assert_json_contract(http.get("/v1/users?page=2", headers=client(name)))
+
+        # fetch(url, {method: "POST", credentials: "include", body: JSON}) from the app's page.
+        posted = http.post("/v1/orders", content=b'{"sku": 1}', headers={
+            **client("Chromium 156 fetch() cross-site"), "origin": ORIGIN, "content-type": "application/json"})
+        assert_json_contract(posted, origin=ORIGIN)
+
+        preflight = http.options("/v1/orders", headers={**client("Chromium 156 CORS preflight"), "origin": ORIGIN})
+        assert preflight.status_code == 204 and preflight.content == b""
+        assert {name: preflight.headers.get(name) for name in (
+            "access-control-allow-origin", "access-control-allow-credentials", "vary", "access-control-allow-methods",
+            "access-control-allow-headers", "access-control-max-age", "content-length")} == {
+            "access-control-allow-origin": ORIGIN, "access-control-allow-credentials": "true", "vary": "Origin",
+            "access-control-allow-methods": ", ".join(ALLOWED_METHODS),
+            "access-control-allow-headers": "authorization,content-type", "access-control-max-age": "60",
+            "content-length": None}
+
+        # The page for every path and query string: 503 (responseCode's default) with the API's
+        # Retry-After and no-store, the object's type and ETag (the MD5 of the page as site.py renders it).
+        viewed = http.get("/account/settings?tab=billing&lang=fr", headers=navigation)
+        assert viewed.status_code == 503
+        assert viewed.text == page
+        assert viewed.headers["content-type"] == "text/html; charset=utf-8"
+        assert viewed.headers["cache-control"] == "no-store"
+        assert viewed.headers["retry-after"] == format_datetime(UNTIL, usegmt=True)
+        assert viewed.headers["etag"] == f'"{hashlib.md5(page.encode()).hexdigest()}"'
+        assert '<meta name="api-maintenance" content="on">' in viewed.text
+        assert "Upgrading the &lt;b&gt;database&lt;/b&gt; &amp; &quot;search&quot; 🚧" in viewed.text
+        assert f'<a href="mailto:{CONTACT}">{CONTACT}</a>' in viewed.text
+
+        head = http.head("/account/settings?tab=billing&lang=fr", headers=navigation)
+        assert (head.status_code, head.content) == (503, b"")
+        assert head.headers["content-length"] == str(len(page.encode()))
+        assert head.headers["etag"] == viewed.headers["etag"]
+        head_api = http.head("/v1/users", headers=client("curl"))
+        assert (head_api.status_code, head_api.content, head_api.headers["content-type"]) == (
+            503, b"", "application/json; charset=utf-8")
+
+    assert served.log(7) == [
+        {"method": "GET", "path": "/v1/users?page=2", "status": "503", "kind": "JSON"},
+        {"method": "GET", "path": "/v1/users?page=2", "status": "503", "kind": "JSON"},
+        {"method": "POST", "path": "/v1/orders", "status": "503", "kind": "JSON"},
+        {"method": "OPTIONS", "path": "/v1/orders", "status": "204", "kind": "preflight"},
+        {"method": "GET", "path": "/account/settings?tab=billing&lang=fr", "status": "503", "kind": "page"},
+        {"method": "HEAD", "path": "/account/settings?tab=billing&lang=fr", "status": "503", "kind": "page"},
+        {"method": "HEAD", "path": "/v1/users", "status": "503", "kind": "JSON"},
+    ]
+
+
+def test_one_engine_process_answers_every_request_without_delay(stack, serve):
+    served = serve(stack)
+    engines = _children(served.process.pid)
+    started = time.monotonic()
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        for number in range(100):
+            assert http.get(f"/v1/users?page={number}", headers=client("curl")).status_code == 503
+    # About 0.4 s here; a process per request (njs) takes 2.5 to 5 s, a Nagle wait between the
+    # headers and the body 4.7 s.
+    assert time.monotonic() - started < 2
+    assert len(engines) == 1 and _children(served.process.pid) == engines
+
+
+def _children(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def test_the_banner_gives_curl_lines_that_get_each_answer(stack, serve):
+    served = serve(stack)
+    assert served.banner[1] == f"  {served.url}"
+    commands = [shlex.split(line) for line in served.banner if line.startswith("  curl ")]
+    whats = [line.strip() for line in served.banner if line.startswith("  # ")]
+    assert whats == ["# an API call: 503 and the JSON", "# a browser navigation: the page",
+                     "# a CORS preflight: 204 and its Access-Control-* headers"]
+    curl = require_program("curl")
+    statuses = [subprocess.run([curl, *words[1:]], capture_output=True, text=True, timeout=30).stdout.split()[1]
+                for words in commands]
+    assert statuses == ["503", "503", "204"]
+    assert [entry["kind"] for entry in served.log(3)] == ["JSON", "page", "preflight"]
+
+
+@pytest.mark.parametrize("until_days", [None, 3, 29, 30, 400])
+def test_the_throwaway_certificate_passes_preflights_rule(until_days):
+    """More than 7 days left and past the stack's until: what preflight's tls check asks of a certificate."""
+    now = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+    until = None if until_days is None else now + timedelta(days=until_days)
+    end = certificate_end(now, until)
+    assert end - now > timedelta(days=7)
+    assert until is None or end > until
+
+
+def test_the_throwaway_certificate_for_the_latest_until_does_not_overflow():
+    assert certificate_end(datetime(2026, 11, 29, tzinfo=timezone.utc), LAST_MOMENT) == LAST_MOMENT
+
+
+def test_with_tls_it_is_the_domain_and_passes_preflight(stack, serve):
+    served = serve(stack, "--tls")
+    assert served.url.startswith(f"https://{DOMAIN}:")
+    [check] = [line for line in served.banner if " preflight " in line]
+    words = shlex.split(check)
+    assert words[:8] == ["python", "-m", "maintenance", "preflight", "window", "--to", "maintenance", "--connect"]
+    ca_file = Path(words[words.index("--cacert") + 1])
+    assert ca_file.read_text().startswith("-----BEGIN CERTIFICATE-----")
+    result = subprocess.run([sys.executable, *words[1:]], capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "4/4 checks passed: ready to switch to maintenance (exit 0)"
+    assert [(entry["method"], entry["kind"]) for entry in served.log(3)] == [
+        ("GET", "JSON"), ("GET", "page"), ("OPTIONS", "preflight")]
+    served.process.send_signal(signal.SIGINT)
+    served.process.wait(timeout=10)
+    assert not ca_file.parent.exists(), "the throwaway CA's folder outlives the server"
+
+
+def test_ctrl_c_ends_it_at_once_with_its_engine(stack, serve):
+    served = serve(stack)
+    [engine] = _children(served.process.pid)
+    started = time.monotonic()
+    served.process.send_signal(signal.SIGINT)
+    code = served.process.wait(timeout=10)
+    assert time.monotonic() - started < 2
+    assert code in (0, 130)
+    assert "Traceback" not in served.process.stderr.read()
+    deadline = time.monotonic() + 10
+    while process_running(engine) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process_running(engine), "the engine process outlives serve"
+
+
+def test_a_port_in_use_exits_2_saying_so(stack):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_command("serve", stack, "--port", str(port))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"error: cannot listen on 127.0.0.1 port {port}: Address already in use. Fix: give another with --port" \
+        in result.stderr
+
+
+def test_an_address_not_of_this_machine_exits_2_asking_for_another(stack):
+    result = run_command("serve", stack, "--host", "192.0.2.1", "--port", "0")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert ("error: cannot listen on 192.0.2.1 port 0: Cannot assign requested address. "
+            "Fix: give an address of this machine with --host, such as 127.0.0.1") in result.stderr
+
+
+@pytest.mark.parametrize("config, message", [
+    (None, "no stack file Pulumi.window.yaml"),
+    ("config: [unclosed\n", "Pulumi.window.yaml: line 2, column 1 is not valid YAML"),
+    ("config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:liveTarget: x.example.net\n"
+     "  api-maintenance:message:\n    secure: AAABAKz\n", "api-maintenance:message in Pulumi.window.yaml is a secret"),
+    ("config:\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:liveTarget: x.example.net\n"
+     "  api-maintenance:responseCode: \"302\"\n", "api-maintenance:responseCode must be one of the page's status codes"),
+], ids=["unknown stack", "malformed", "secret message", "bad responseCode"])
+def test_a_bad_or_unknown_stack_exits_2_naming_the_problem(tmp_path, config, message):
+    if config is not None:
+        (tmp_path / "Pulumi.window.yaml").write_text(config)
+    result = run_command("serve", tmp_path, "--port", "0")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+
+
+def test_without_njs_or_node_exits_2_naming_the_package(stack, tmp_path):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    result = run_command("serve", stack, "--port", "0", path=str(empty))
+    assert result.returncode == 2
+    assert "neither njs nor node is installed" in result.stderr and "apt-get install njs" in result.stderr
+
+
+def test_without_njs_it_runs_in_node_and_says_so(stack, tmp_path, serve):
+    only_node = tmp_path / "only-node"
+    only_node.mkdir()
+    os.symlink(require_program("node"), only_node / "node")
+    served = serve(stack, path=str(only_node))
+    assert re.search(r"runs in Node \d+\.\d+\.\d+ \(njs, closer to CloudFront's runtime, is not installed: "
+                     r"apt-get install njs\)$", served.banner[0])
+    assert_json_contract(httpx.get(served.url + "v1/users", headers=client("curl"), timeout=30))
+
+
+@pytest.mark.parametrize("port, message", [("http", "the port must be a number"),
+                                           ("65536", "the port must be from 0 to 65535")])
+def test_a_bad_port_is_a_usage_error(stack, port, message):
+    result = run_command("serve", stack, "--port", port)
+    assert result.returncode == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["njs", "node"])
+def test_a_function_that_throws_or_an_engine_that_stops_is_cloudfronts_503(stack, engine):
+    require_program(engine)
+    distribution = LocalDistribution(load_from_stack_file(stack, "window"), engine)
+    try:
+        headers = Message()
+        headers["Accept"] = "application/json"
+        distribution.engine.close()
+        distribution.engine = Engine(engine, 'function handler(e) { throw new TypeError("no " + e.request.uri); }')
+        thrown = distribution.answer("GET", "/v1/users", headers, "127.0.0.1")
+        assert (thrown.status, thrown.kind) == (503, FUNCTION_FAILED)
+        assert thrown.headers == {"content-type": "text/plain; charset=utf-8"}
+        assert thrown.body == b"The CloudFront function returned an execution error: TypeError: no /v1/users\n"
+        distribution.engine._process.kill()
+        distribution.engine._process.wait()  # gone before the next event is written
+        stopped = distribution.answer("GET", "/v1/users", headers, "127.0.0.1")
+        assert (stopped.status, stopped.kind) == (503, FUNCTION_FAILED)
+        assert stopped.body.startswith(f"The CloudFront function returned an execution error: {engine} stopped".encode())
+    finally:
+        distribution.close()
+
+
+def test_help_lists_the_exit_codes(stack):
+    result = run_command("serve", stack, "--help")
+    assert result.returncode == 0
+    assert "exit codes:" in result.stdout and "a port in use" in result.stdout and "130" in result.stdout

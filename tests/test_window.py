@@ -1,0 +1,345 @@
+"""`python -m maintenance on|off` run as an operator would, against the stand-in `pulumi` on PATH.
+
+The stand-in computes previews from the real program on the mock runtime against its deployed state
+and refuses an up the plan does not hold (tests/pulumi_stand_in); preflight checks a loopback
+distribution serving the real function and page, status asks dnsmasq on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from commands import DOMAIN, LIVE_TARGET, stack_file
+from loopback_servers import closed_port
+from maintenance.settings import read_stack_config
+from pulumi_stand_in import StandIn, project_copy
+# Fixtures: the test CA, the HTTPS servers on loopback, the real edge behind them, dnsmasq.
+from test_preflight import ca, cacert, edge, live_api, serve  # noqa: F401
+from test_status import dnsmasq  # noqa: F401
+
+STACK = "window"
+RECORD = "aws:route53/record:Record"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+MODE_KEY = "api-maintenance:maintenance"
+
+
+def deployed(tmp_path: Path, maintenance: bool, **options) -> StandIn:
+    """A project whose stack is deployed in that mode, with the stand-in on PATH."""
+    project = stack_file(project_copy(tmp_path), maintenance=maintenance)
+    stand_in = StandIn(project, tmp_path / "backend", **options)
+    stand_in.deploy(STACK)
+    return stand_in
+
+
+def switch(stand_in: StandIn, command: str, *arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "maintenance", command, STACK, "--cwd", str(stand_in.project_dir), *arguments],
+        env=env or stand_in.env, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in result.stdout + result.stderr, result.stdout + result.stderr
+    return result
+
+
+def stack_file_mode(stand_in: StandIn) -> str:
+    return read_stack_config(stand_in.project_dir / f"Pulumi.{STACK}.yaml")[MODE_KEY]
+
+
+def record_target(stand_in: StandIn) -> str:
+    [target] = stand_in.deployed(STACK, RECORD)["inputs"]["records"]
+    return target
+
+
+def verbs(stand_in: StandIn) -> list[str]:
+    """The stand-in's calls after the deploy (if any), without the SDK's --non-interactive."""
+    calls = [[word for word in call if word != "--non-interactive"] for call in stand_in.calls()]
+    deploy = next((n for n, call in enumerate(calls) if call[0] == "up"), -1)
+    return [" ".join(call) for call in calls[deploy + 1:]]
+
+
+def ran(stand_in: StandIn, verb: str) -> bool:
+    """Whether a call after the deploy ran that verb ("up", "preview", "config set", ...)."""
+    return any(call.split(" --")[0].startswith(verb) for call in verbs(stand_in))
+
+
+@pytest.fixture
+def on(serve, cacert):
+    """Runs `on` with its preflight against the real edge on loopback, for the stack file as it is."""
+
+    def run(stand_in: StandIn, *arguments: str) -> subprocess.CompletedProcess:
+        distribution = serve(edge(stand_in.project_dir))
+        return switch(stand_in, "on", "--connect", distribution.endpoint, "--cacert", cacert, *arguments)
+
+    return run
+
+
+def test_on_checks_switches_with_the_plan_and_waits_for_dns(tmp_path, serve, cacert, dnsmasq):
+    stand_in = deployed(tmp_path, maintenance=False)
+    maintenance_target = stand_in.outputs(STACK)["distributionDomain"]
+    distribution = serve(edge(stand_in.project_dir))
+    dns = dnsmasq({DOMAIN: maintenance_target})
+    result = switch(stand_in, "on", "--yes", "--connect", distribution.endpoint, "--cacert", cacert,
+                    "--nameserver", dns.endpoint, "--resolver", dns.endpoint)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"on {STACK}: {DOMAIN} to maintenance; Pulumi.{STACK}.yaml says live, the last pulumi up left live"
+    assert "4/4 checks passed: ready to switch to maintenance (exit 0)" in lines
+    assert f"  the record {DOMAIN}: {LIVE_TARGET} -> {maintenance_target}" in lines
+    assert "2/2 agree with maintenance (exit 0)" in lines
+    assert lines[-1].startswith(f"done: {STACK} is in maintenance (preflight ")
+    assert lines[-1].endswith(f"s); next: python -m maintenance off {STACK}")
+    assert stack_file_mode(stand_in) == "true"
+    assert record_target(stand_in) == maintenance_target and stand_in.outputs(STACK)["mode"] == "maintenance"
+    # The up applied the plan the guarded preview saved.
+    [preview] = [call for call in verbs(stand_in) if call.startswith("preview")]
+    [up] = [call for call in verbs(stand_in) if call.startswith("up")]
+    assert "--save-plan" in preview and "--plan" in up
+    assert up.split("--plan ")[1].split()[0] == preview.split("--save-plan ")[1].split()[0]
+
+
+def test_off_checks_the_live_api_and_switches_back(tmp_path, serve, cacert, dnsmasq):
+    stand_in = deployed(tmp_path, maintenance=True)
+    api = serve(live_api())
+    dns = dnsmasq({DOMAIN: LIVE_TARGET})
+    result = switch(stand_in, "off", "--yes", "--connect", api.endpoint, "--cacert", cacert, "--path", "/health",
+                    "--nameserver", dns.endpoint, "--resolver", dns.endpoint)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2/2 checks passed: ready to switch to live (exit 0)" in result.stdout
+    assert api.requests[0]["path"] == "/health"
+    assert result.stdout.splitlines()[-1].startswith(f"done: {STACK} is in live (preflight ")
+    assert stack_file_mode(stand_in) == "false"
+    assert record_target(stand_in) == LIVE_TARGET and stand_in.outputs(STACK)["mode"] == "live"
+
+
+def test_on_again_has_nothing_to_do(tmp_path):
+    stand_in = deployed(tmp_path, maintenance=True)
+    result = switch(stand_in, "on", "--yes", "--connect", closed_port())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        f"already there, nothing to do: {STACK} is in maintenance (no step ran); next: python -m maintenance off {STACK}")
+    assert not ran(stand_in, "preview") and not ran(stand_in, "config set")
+    assert stack_file_mode(stand_in) == "true"
+
+
+def test_a_console_edit_elsewhere_is_refused_and_the_stack_file_put_back(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    stand_in.edit_deployed(STACK, DISTRIBUTION, "distribution", "comment", "edited in the console")
+    result = on(stand_in, "--yes", "--no-wait")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "refused: the preview holds 1 change(s) this command does not make:" in result.stdout
+    assert f"  {DISTRIBUTION} distribution: update of comment" in result.stdout.splitlines()
+    assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith(f"refused: {STACK} is in live (preflight ")
+    assert result.stdout.splitlines()[-1].endswith(f"s); next: pulumi preview --diff -s {STACK}")
+    assert stack_file_mode(stand_in) == "false"
+    assert not ran(stand_in, "up") and record_target(stand_in) == LIVE_TARGET
+
+
+def test_a_replacement_of_the_record_is_refused(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    # The record was recreated under another name in the console: the program's name forces a replace.
+    stand_in.edit_deployed(STACK, RECORD, "record", "name", "old-api.theboss.io")
+    result = on(stand_in, "--yes", "--no-wait")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"  {RECORD} record: replace of name, records" in result.stdout.splitlines()
+    assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
+
+
+def test_a_failed_up_prints_pulumis_error_and_puts_the_stack_file_back(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    stand_in.fail_next_change(STACK, RECORD, "AccessDenied: not authorized to perform route53:ChangeResourceRecordSets")
+    result = on(stand_in, "--yes", "--no-wait")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error: the update failed:" in result.stderr
+    assert "AccessDenied: not authorized to perform route53:ChangeResourceRecordSets" in result.stderr
+    assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith(f"failed: {STACK} is in live (preflight ")
+    assert stack_file_mode(stand_in) == "false"
+    assert ran(stand_in, "up") and record_target(stand_in) == LIVE_TARGET
+
+
+@pytest.mark.parametrize("problem, code", [("closed port", 3), ("wrong page status", 1)])
+def test_a_failed_preflight_stops_with_its_exit_code_before_anything_changes(tmp_path, serve, cacert, problem, code):
+    stand_in = deployed(tmp_path, maintenance=False)
+    target = closed_port() if problem == "closed port" else serve(edge(stand_in.project_dir, response_code=200)).endpoint
+    result = switch(stand_in, "on", "--yes", "--connect", target, "--cacert", cacert)
+    assert result.returncode == code, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith(f"stopped: preflight exit {code}, nothing changed: {STACK} is in live")
+    assert stack_file_mode(stand_in) == "false"
+    assert not ran(stand_in, "config set") and not ran(stand_in, "preview") and not ran(stand_in, "up")
+
+
+def test_without_a_terminal_or_yes_it_exits_2_naming_yes_before_pulumi_runs(tmp_path):
+    stand_in = deployed(tmp_path, maintenance=False)
+    result = switch(stand_in, "on", "--connect", closed_port())
+    assert result.returncode == 2
+    assert "give --yes" in result.stderr
+    assert verbs(stand_in) == [] and stack_file_mode(stand_in) == "false"
+
+
+def test_a_dry_run_previews_and_puts_the_stack_file_back(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    result = on(stand_in, "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    maintenance_target = stand_in.outputs(STACK)["distributionDomain"]
+    assert f"  the record {DOMAIN}: {LIVE_TARGET} -> {maintenance_target}" in result.stdout.splitlines()
+    assert result.stdout.splitlines()[-1].startswith(f"dry run: {STACK} is in live (preflight ")
+    assert stack_file_mode(stand_in) == "false"
+    assert ran(stand_in, "preview") and not ran(stand_in, "up")
+
+
+def test_without_the_pulumi_cli_it_exits_2_saying_how_to_install_it(tmp_path):
+    stand_in = deployed(tmp_path, maintenance=False)
+    result = switch(stand_in, "on", "--yes", env={**stand_in.env, "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2
+    assert "the Pulumi CLI `pulumi` is not on PATH" in result.stderr
+    assert "curl -fsSL https://get.pulumi.com | sh" in result.stderr
+    assert verbs(stand_in) == [] and stack_file_mode(stand_in) == "false"
+
+
+def test_not_logged_in_exits_2_with_pulumi_login(tmp_path):
+    stand_in = deployed(tmp_path, maintenance=False)
+    logged_out = {key: value for key, value in stand_in.env.items() if key != "PULUMI_BACKEND_URL"}
+    result = switch(stand_in, "on", "--yes", env=logged_out)
+    assert result.returncode == 2
+    assert "Pulumi is not logged in" in result.stderr and "run pulumi login" in result.stderr
+    # pulumi whoami's own words, as the stand-in gives them (the CLI's, pkg/backend/httpstate/login.go)
+    assert "PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" in result.stderr
+    assert not ran(stand_in, "stack select") and stack_file_mode(stand_in) == "false"
+
+
+def test_a_stack_the_backend_does_not_have_exits_2(tmp_path):
+    project = stack_file(project_copy(tmp_path), maintenance=False)
+    stand_in = StandIn(project, tmp_path / "backend")
+    result = switch(stand_in, "on", "--yes")
+    assert result.returncode == 2
+    assert f"the backend Pulumi is logged in to has no stack '{STACK}'" in result.stderr
+    assert not ran(stand_in, "config set") and stack_file_mode(stand_in) == "false"
+
+
+def test_a_stack_file_already_saying_maintenance_finishes_the_switch(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    stack_file(stand_in.project_dir, maintenance=True)  # set by hand, never deployed
+    result = on(stand_in, "--yes", "--no-wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Pulumi.{STACK}.yaml already says maintenance, not deployed yet: finishing the switch" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith(f"switched: {STACK} is in maintenance (preflight ")
+    assert stack_file_mode(stand_in) == "true" and stand_in.outputs(STACK)["mode"] == "maintenance"
+    assert not ran(stand_in, "config set") and ran(stand_in, "up")
+
+
+def _on_a_terminal(stand_in: StandIn, arguments: list[str], then) -> tuple[int, str]:
+    """Runs the command with a pseudo-terminal as its standard input and output; `then(write, read)` answers."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), *arguments],
+        env=stand_in.env, stdin=terminal, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    seen = []
+
+    def read() -> bool:
+        """Appends what the terminal holds; False once the command has closed it (EIO on Linux)."""
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            return False
+        seen.append(chunk.decode(errors="replace"))
+        return bool(chunk)
+
+    def read_until(text: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in "".join(seen):
+            assert time.monotonic() < deadline, f"never saw {text!r}: {''.join(seen)}"
+            if select.select([controller], [], [], 0.5)[0] and not read():
+                break
+
+    try:
+        then(process, lambda text: os.write(controller, text.encode()), read_until)
+        code = process.wait(timeout=120)
+        while select.select([controller], [], [], 0.2)[0] and read():
+            pass
+    finally:
+        os.close(controller)
+    output = "".join(seen)
+    assert "Traceback" not in output, output
+    return code, output
+
+
+def test_on_a_terminal_it_asks_and_no_puts_the_stack_file_back(tmp_path, serve, cacert):
+    stand_in = deployed(tmp_path, maintenance=False)
+    distribution = serve(edge(stand_in.project_dir))
+
+    def answer_no(process, write, read_until):
+        read_until(f"Switch {DOMAIN} to maintenance now? [y/N] ")
+        assert stack_file_mode(stand_in) == "true", "set before the preview"
+        write("n\n")
+
+    code, output = _on_a_terminal(stand_in, ["--no-wait", "--connect", distribution.endpoint, "--cacert", cacert],
+                                  answer_no)
+    assert code == 1, output
+    assert f"not switched: {STACK} is in live" in output
+    assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
+
+
+def test_a_console_edit_after_the_preview_stops_the_up_that_the_plan_holds(tmp_path, serve, cacert):
+    """Pulumi docs, "Update plans": the up fails at once on any change the plan does not hold."""
+    stand_in = deployed(tmp_path, maintenance=False)
+    distribution = serve(edge(stand_in.project_dir))
+
+    def edit_then_yes(process, write, read_until):
+        read_until("now? [y/N] ")
+        stand_in.edit_deployed(STACK, DISTRIBUTION, "distribution", "comment", "edited in the console meanwhile")
+        write("y\n")
+
+    code, output = _on_a_terminal(stand_in, ["--no-wait", "--connect", distribution.endpoint, "--cacert", cacert],
+                                  edit_then_yes)
+    assert code == 1, output
+    assert "error: the update failed:" in output and "violates plan" in output
+    assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in output
+    assert stack_file_mode(stand_in) == "false" and record_target(stand_in) == LIVE_TARGET
+    assert stand_in.deployed(STACK, DISTRIBUTION)["inputs"]["comment"] == "edited in the console meanwhile"
+
+
+def test_ctrl_c_at_the_question_puts_the_stack_file_back_with_exit_130(tmp_path, serve, cacert):
+    stand_in = deployed(tmp_path, maintenance=False)
+    distribution = serve(edge(stand_in.project_dir))
+
+    def interrupt(process, write, read_until):
+        read_until("now? [y/N] ")
+        process.send_signal(signal.SIGINT)
+
+    code, output = _on_a_terminal(stand_in, ["--no-wait", "--connect", distribution.endpoint, "--cacert", cacert],
+                                  interrupt)
+    assert code == 130, output
+    assert "interrupted before the update" in output and f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in output
+    assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
+
+
+def test_ctrl_c_during_the_up_lets_pulumi_finish_and_says_how_to_check(tmp_path, serve, cacert):
+    stand_in = deployed(tmp_path, maintenance=False)
+    distribution = serve(edge(stand_in.project_dir))
+    command = subprocess.Popen(
+        [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), "--yes", "--no-wait",
+         "--connect", distribution.endpoint, "--cacert", cacert],
+        env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in command.stdout:  # each line as the command prints it (line-buffered through a pipe)
+        lines.append(line)
+        if line.startswith("  the record "):
+            time.sleep(0.5)  # the up has started: the stand-in takes seconds to run the program
+            # Only the command gets it, as when Ctrl-C reaches the CLI too late or not at all.
+            command.send_signal(signal.SIGINT)
+    output = "".join(lines)
+    assert command.wait(timeout=120) == 130, output
+    assert "Traceback" not in output, output
+    assert "Ctrl-C: Pulumi goes on with the update it has started; waiting for it to end" in output
+    assert f"python -m maintenance status {STACK}" in output
+    assert output.splitlines()[-1].startswith(f"interrupted, the update finished: {STACK} is in maintenance (")
+    assert stack_file_mode(stand_in) == "true" and stand_in.outputs(STACK)["mode"] == "maintenance"
