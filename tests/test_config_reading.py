@@ -450,12 +450,6 @@ def test_the_stack_file_reader_says_where_and_how_to_fix(tmp_path, content, mess
     assert failure.value.problems == [message]
 
 
-def test_the_stack_file_reader_names_the_file_in_a_yaml_error(tmp_path):
-    with pytest.raises(SettingsError) as failure:
-        read_stack_config(stack_file(tmp_path, text="config: [unclosed\n"))
-    assert str(failure.value).startswith("Pulumi.dev.yaml: is not valid YAML")
-
-
 def test_a_value_the_reader_cannot_construct_is_named_with_its_line(tmp_path):
     with pytest.raises(SettingsError) as failure:
         read_stack_config(stack_file(tmp_path, text="config:\n\n  aws:tags: !custom {a: 1}\n"))
