@@ -22,8 +22,9 @@ from loopback_servers import (
     HttpServer, StalledServer, StreamingServer, closed_port, dripping, http_answer, huge, started_servers,
 )
 from maintenance.cli import preflight as preflight_command
+from maintenance.cli.bounded_http import BoundedResponse
 from maintenance.cli.preflight import (
-    Check, Target, TlsFailure, Unreachable, api_check, as_json, cors_check, live_check, navigation_check, report,
+    Check, Target, TlsFailure, TooSlow, Unreachable, api_check, as_json, cors_check, live_check, navigation_check, report,
     run_checks, url_path,
 )
 from maintenance.edge import ALLOWED_METHODS
@@ -473,7 +474,9 @@ PAGE = f"<!doctype html><html><head>{MARKER}</head><body>Down</body></html>"
 
 
 def answer(status, headers=None, text=""):
-    return httpx.Response(status, headers=headers or {}, text=text)
+    """An answer as Prober.send returns it, over TLS 1.3 with a certificate valid far ahead."""
+    return BoundedResponse(status, httpx.Headers(headers or {}), text, {"notAfter": "Dec  1 06:00:00 2099 GMT"},
+                           "TLSv1.3")
 
 
 def cors_answer(status=204, **changes):
@@ -547,33 +550,38 @@ SETTINGS = parse_settings({"domain": "api.example.com", "liveTarget": "live.exam
 TARGET = Target("d1.cloudfront.net", 443, "--connect")
 
 
-@pytest.mark.parametrize("code, verdict", [
-    (0, "2/2 checks passed: ready to switch to maintenance (exit 0)"),
-    (1, "2/2 checks passed: do not switch to maintenance yet (exit 1)"),
-    (3, "2/2 checks passed: could not connect: do not switch (exit 3)"),
+@pytest.mark.parametrize("code, last, verdict", [
+    (0, "browser", "2/2 checks passed: ready to switch to maintenance (exit 0)"),
+    (1, "browser", "2/2 checks passed: do not switch to maintenance yet (exit 1)"),
+    (3, "connect", "2/2 checks passed: could not connect: do not switch (exit 3)"),
+    (3, "answer", "2/2 checks passed: too slow: do not switch (exit 3)"),
 ])
-def test_report_aligns_the_checks_and_ends_with_the_verdict(code, verdict):
-    checks = [Check("tls", True, "fine"), Check("browser", True, "also fine")]
-    assert report("maintenance", SETTINGS, TARGET, checks, code) == "\n".join([
+def test_report_aligns_the_checks_and_ends_with_the_verdict(code, last, verdict):
+    checks = [Check("tls", True, "fine"), Check(last, True, "also fine")]
+    width = len(last)
+    assert report("maintenance", SETTINGS, TARGET, checks, code, None) == "\n".join([
         "preflight to maintenance: api.example.com (stack prod) at d1.cloudfront.net:443 (--connect)",
-        "  ok  tls      fine",
-        "  ok  browser  also fine",
+        f"  ok  {'tls':<{width}}  fine",
+        f"  ok  {last}  also fine",
         verdict,
     ])
 
 
 def test_report_counts_only_the_passed_checks_and_marks_the_failed():
     checks = [Check("api", False, "no"), Check("cors", True, "yes")]
-    assert report("live", SETTINGS, Target("::1", 8443, "--connect"), checks, 1).splitlines()[1:] == [
-        "  NOT api   no", "  ok  cors  yes", "1/2 checks passed: do not switch to live yet (exit 1)"]
+    assert report("live", SETTINGS, Target("::1", 8443, "--connect"), checks, 1, "overrun").splitlines()[1:] == [
+        "  note: overrun", "  NOT api   no", "  ok  cors  yes", "1/2 checks passed: do not switch to live yet (exit 1)"]
 
 
 def test_json_report_carries_target_verdict_and_checks():
-    document = json.loads(as_json("live", SETTINGS, Target("::1", 8443, "--connect"), [Check("api", False, "no")], 1))
+    document = json.loads(as_json("live", SETTINGS, Target("::1", 8443, "--connect"), [Check("api", False, "no")], 1,
+                                  None))
     assert document == {"stack": "prod", "domain": "api.example.com", "to": "live",
                         "target": {"host": "::1", "port": 8443, "from": "--connect"}, "ready": False, "exit": 1,
+                        "error": "do not switch to live yet", "overrun": None,
                         "checks": [{"name": "api", "ok": False, "detail": "no"}]}
-    assert json.loads(as_json("live", SETTINGS, TARGET, [], 0))["ready"] is True
+    ready = json.loads(as_json("maintenance", SETTINGS, TARGET, [], 0, "overrun"))
+    assert (ready["ready"], ready["error"], ready["overrun"]) == (True, None, "overrun")
 
 
 def test_an_ipv6_target_is_shown_in_brackets():
@@ -608,7 +616,7 @@ class ScriptedProber:
         result = self.answers.pop(0)
         if isinstance(result, Exception):
             raise result
-        return result, {"notAfter": "Dec  1 06:00:00 2099 GMT"}, "TLSv1.3"
+        return result
 
 
 def test_run_checks_for_maintenance_sends_api_browser_and_cors_requests_in_turn():
@@ -635,6 +643,8 @@ def test_run_checks_stops_at_a_tls_failure_or_no_answer_with_their_exit_codes():
     checks, code = run_checks("maintenance", SETTINGS, prober)
     assert checks[-1] == Check("connect", False, "could not connect to d1.cloudfront.net:443: connection refused")
     assert [check.name for check in checks] == ["tls", "api", "connect"] and code == 3
+    checks, code = run_checks("live", SETTINGS, ScriptedProber(TooSlow("not complete within 1s")))
+    assert (checks, code) == ([Check("answer", False, "not complete within 1s")], 3)
 
 
 def parsed(*arguments):
@@ -714,9 +724,7 @@ def test_a_path_httpx_cannot_send_is_refused_with_its_reason():
 
 
 def test_an_answer_without_a_content_type_fails_the_checks_without_an_error():
-    def untyped(body):  # text= would add a Content-Type
-        return httpx.Response(503, headers={"Retry-After": "300"}, content=body.encode())
-
-    assert not api_check(untyped(MAINTENANCE_JSON), "/").ok
-    assert not navigation_check(untyped(PAGE), "/", 503).ok
-    assert not live_check(untyped(""), "/").ok
+    retry_after = {"Retry-After": "300"}
+    assert not api_check(answer(503, retry_after, MAINTENANCE_JSON), "/").ok
+    assert not navigation_check(answer(503, retry_after, PAGE), "/", 503).ok
+    assert not live_check(answer(503, retry_after), "/").ok
