@@ -662,14 +662,6 @@ def test_the_options_defaults_and_types():
         "live", ("::1", 443), "/health", 2.5, True, "x")
 
 
-@pytest.mark.parametrize("arguments", [(), ("--to", "sideways"), ("--to", "maintenance", "--timeout", "0"),
-                                       ("--to", "maintenance", "--path", "health"), ("--to", "live", "--connect", "a..b")])
-def test_the_options_refuse_what_cannot_be_checked(arguments, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        parsed(*arguments)
-    assert exit_.value.code == 2 and "usage:" in capsys.readouterr().err
-
-
 def test_connect_is_the_target_whatever_the_stack_says(tmp_path):
     args = argparse.Namespace(connect=("127.0.0.1", 8443), to="live", stack="window", cwd=str(tmp_path))
     target = preflight_command.find_target(args, load_from_stack_file(stack_file(tmp_path, True), "window"))
@@ -716,11 +708,6 @@ def test_each_check_names_the_path_it_requested():
     assert [check.detail.split(" as ")[0].split(" with ")[0] for check in checks[1:]] == ["GET /v1", "GET /v1", "OPTIONS /v1"]
     checks, _ = run_checks("live", settings, ScriptedProber(answer(200, {"Content-Type": "application/json"}, "{}")))
     assert checks[1].detail.startswith("GET /v1 with")
-
-
-def test_a_path_httpx_cannot_send_is_refused_with_its_reason():
-    with pytest.raises(argparse.ArgumentTypeError, match=r"^'/\\x01' is not a URL path: Invalid non-printable ASCII"):
-        url_path("/\x01")
 
 
 def test_an_answer_without_a_content_type_fails_the_checks_without_an_error():

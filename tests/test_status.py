@@ -637,12 +637,14 @@ def test_json_report_carries_plan_answers_and_elapsed_time():
         "stack": "window", "domain": DOMAIN, "desired": "maintenance",
         "expected": {"maintenance": DISTRIBUTION, "live": "*.elb.amazonaws.com"},
         "expectedFrom": {"maintenance": "name pattern", "live": "name pattern"}, "outputsProblem": None,
-        "agreed": True, "exit": 0,
+        "agreed": True, "exit": 0, "error": None, "overrun": None,
         "answers": [{"role": "authoritative", "server": "ns1.example.net 192.0.2.1", "state": "maintenance",
                      "answer": DISTRIBUTION, "ttl": 60, "error": None}],
         "elapsedSeconds": 12.3,
     }
-    assert "elapsedSeconds" not in json.loads(status.as_json(plan, [], 1)) and not json.loads(status.as_json(plan, [], 1))["agreed"]
+    disagreed = json.loads(status.as_json(plan_for("maintenance", overrun="overrun"), [], 1))
+    assert "elapsedSeconds" not in disagreed and not disagreed["agreed"]
+    assert (disagreed["error"], disagreed["overrun"]) == ("0/0 agree with maintenance", "overrun")
 
 
 def test_an_address_is_its_own_server_label():
@@ -699,7 +701,8 @@ def test_the_plan_without_the_pulumi_cli_takes_the_stack_file_and_the_options(tm
     plan = status.make_plan(plan_args(stack_file(tmp_path, False), http=True))
     assert plan == status.Plan(
         "window", DOMAIN, "theboss.io", status.Expectation("live", None, LIVE_TARGET), (NAMESERVER,), (RESOLVER,),
-        f"https://{DOMAIN}/", 2.0, {"maintenance": "name pattern", "live": "stack file"}, "the Pulumi CLI is not installed",
+        f"https://{DOMAIN}/", 2.0, overrun=None, sources={"maintenance": "name pattern", "live": "stack file"},
+        outputs_problem="the Pulumi CLI is not installed",
     )
     assert status.make_plan(plan_args(tmp_path, url="http://127.0.0.1:8080/x", http=False)).url == "http://127.0.0.1:8080/x"
     assert status.make_plan(plan_args(tmp_path)).url is None
@@ -713,15 +716,6 @@ def test_the_plan_takes_the_targets_from_the_stack_outputs(tmp_path, monkeypatch
     assert (plan.expectation, plan.nameservers, plan.sources, plan.outputs_problem) == (
         status.Expectation("maintenance", DISTRIBUTION, LIVE_TARGET), (),
         {"maintenance": "stack output", "live": "stack output"}, None)
-
-
-def test_a_plan_for_a_mode_not_deployed_yet_says_run_pulumi_up(tmp_path, monkeypatch):
-    folder = stack_file(tmp_path, True)
-    monkeypatch.setenv("PATH", fake_pulumi(folder, "echo '{\"mode\": \"live\"}'"))
-    with pytest.raises(status.NotDeployed) as failure:
-        status.make_plan(plan_args(folder))
-    assert str(failure.value) == ("the stack file says maintenance but the last `pulumi up` left it live: "
-                                  "run pulumi up -s window")
 
 
 def test_without_resolver_options_the_plan_asks_the_systems(tmp_path, monkeypatch):
@@ -779,7 +773,7 @@ def test_the_options_defaults_and_types():
     status.add_arguments(parser)
     args = parser.parse_args(["window"])
     assert (args.stack, args.nameserver, args.resolver, args.http, args.url, args.wait, args.timeout, args.interval,
-            args.query_timeout, args.json, args.cwd) == ("window", [], [], False, None, False, 900.0, 5.0, 3.0, False, ".")
+            args.query_timeout, args.json, args.cwd) == ("window", [], [], False, None, False, None, None, 3.0, False, ".")
     args = parser.parse_args(["window", "--nameserver", "ns1.example.net", "--nameserver", "[::1]:5353",
                               "--resolver", "192.0.2.53", "--http", "--url", "https://api.example.com/health", "--wait",
                               "--timeout", "60", "--interval", "0.5", "--query-timeout", "1", "--json", "--cwd", "x"])
@@ -787,3 +781,14 @@ def test_the_options_defaults_and_types():
             args.query_timeout, args.json, args.cwd) == (
         [("ns1.example.net", 53), ("::1", 5353)], [("192.0.2.53", 53)], True, "https://api.example.com/health", True,
         60.0, 0.5, 1.0, True, "x")
+
+
+def test_wait_without_timeout_or_interval_polls_every_5s_for_900s(monkeypatch, capsys):
+    parser = argparse.ArgumentParser()
+    status.add_arguments(parser)
+    given = []
+    monkeypatch.setattr(status, "make_plan", lambda args: plan_for("live"))
+    monkeypatch.setattr(status, "wait", lambda plan, timeout, interval, out: given.append((timeout, interval)) or ([], 0, 0.0))
+    assert status.run(parser.parse_args(["window", "--wait"])) == 0
+    assert status.run(parser.parse_args(["window", "--wait", "--timeout", "60", "--interval", "0.5"])) == 0
+    assert given == [(900.0, 5.0), (60.0, 0.5)]
