@@ -113,8 +113,9 @@ def exit_with(code: int) -> None:
         sys.exit(code)
     # Interrupted: leave now. A normal exit would wait up to a query timeout for the lookups
     # in flight: "All threads enqueued to ThreadPoolExecutor will be joined before the
-    # interpreter can exit" (Python docs, concurrent.futures, ThreadPoolExecutor). The Pulumi
-    # CLI, if one was running, has been ended already (pulumi_stack.py).
+    # interpreter can exit" (Python docs, concurrent.futures, ThreadPoolExecutor). A Pulumi CLI the
+    # command started is gone by then: `stack output` is ended (pulumi_stack.py), an update is
+    # waited for and never ended (change.py).
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
