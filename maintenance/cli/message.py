@@ -37,7 +37,7 @@ exit codes:
   130  interrupted (Ctrl-C): before the update the stack file is put back
 """
 
-# A changed page reaches readers within two cache layers' max-age (README, "A changed page";
+# A changed page reaches readers within two cache layers' max-age (docs/response-contract.md, "A changed page";
 # tests/test_message.py checks it against tests/test_cache.py's model of the declared caching).
 PAGE_BOUND_SECONDS = 120
 

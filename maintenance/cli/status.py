@@ -290,7 +290,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         LIVE: "stack file" if settings.live_target else "stack output" if expectation.live_target else NAME_PATTERN,
     }
     # An overrun matters while the stack is in maintenance: the page announces the planned end.
-    window = overrun(settings.until, args.stack, datetime.now(timezone.utc)) if settings.maintenance else None
+    window = overrun(settings.until, args.stack, datetime.now(timezone.utc)) if settings.mode == MAINTENANCE else None
     return Plan(
         args.stack, settings.domain, settings.zone, expectation, tuple(nameservers), tuple(resolvers),
         url, args.query_timeout, window, sources, outputs.problem,
