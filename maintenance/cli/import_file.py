@@ -19,6 +19,7 @@ from typing import Optional, TextIO
 
 from ..settings import PROJECT, SWITCH_KEYS, SettingsError, bucket_name, load_from_stack_file, read_stack_config
 from .answers import EXIT_USAGE
+from .options import add_cwd_argument, add_stack_argument
 
 SITE_COMPONENT = {"type": f"{PROJECT}:index:MaintenanceSite", "name": "maintenance-site", "component": True}
 BUCKET = {"type": "aws:s3/bucket:Bucket", "name": "bucket"}
@@ -102,11 +103,11 @@ def _config_if_readable(path: Path) -> dict[str, object]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+    add_stack_argument(parser)
     parser.add_argument("--distribution-id", required=True, metavar="ID",
                         help="id of the console-built distribution that has the stack's domain as alias")
     parser.add_argument("--bucket", metavar="NAME", help="bucket to adopt (default: the stack's bucketName)")
-    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+    add_cwd_argument(parser)
 
 
 def run(args: argparse.Namespace, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:

@@ -65,14 +65,27 @@ def _import(command: str, as_json: bool):
         return None
 
 
+def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser, and each command's, still without the command's own arguments."""
+    parser = _Parser(prog=PROGRAM, description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    return parser, {name: commands.add_parser(name, help=help_text) for name, (_, help_text) in COMMANDS.items()}
+
+
+def add_command_arguments(command_parser: argparse.ArgumentParser, module) -> None:
+    """What the command's module gives its parser: arguments, description and exit codes."""
+    command_parser.description = module.__doc__
+    command_parser.epilog = module.EXIT_CODES
+    command_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    module.add_arguments(command_parser)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if problem := unsupported_python():
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    parser = _Parser(prog=PROGRAM, description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    parsers = {name: commands.add_parser(name, help=help_text) for name, (_, help_text) in COMMANDS.items()}
+    parser, parsers = build_parsers()
     # The first word that is not an option names the command; only its module is imported.
     chosen = next((word for word in argv if not word.startswith("-")), None)
     module = None
@@ -81,11 +94,7 @@ def main(argv=None) -> int:
         module = _import(chosen, "--json" in argv)
         if module is None:
             return EXIT_USAGE
-        command_parser = parsers[chosen]
-        command_parser.description = module.__doc__
-        command_parser.epilog = module.EXIT_CODES
-        command_parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        module.add_arguments(command_parser)
+        add_command_arguments(parsers[chosen], module)
     as_json = module is not None and _wants_json(parsers[chosen], argv)
     try:
         args, unknown = parser.parse_known_args(argv)

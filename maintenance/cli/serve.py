@@ -24,7 +24,7 @@ from typing import Optional
 from ..settings import SWITCH_KEYS, Settings, SettingsError, load_from_stack_file
 from .answers import EXIT_USAGE
 from .local_edge import EdgeServer, LocalDistribution, NoEngine, Reply, engine_version, find_engine
-from .options import listen_port
+from .options import add_cwd_argument, add_stack_argument, listen_port
 from .preflight import API_HEADERS, BROWSER_NAVIGATION_HEADERS, CORS_PREFLIGHT_HEADERS
 
 EXIT_CODES = """\
@@ -159,12 +159,12 @@ def banner(args: argparse.Namespace, settings: Settings, engine: str, server: Ed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack", help="stack name: production, integration, or any with a Pulumi.STACK.yaml")
+    add_stack_argument(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=listen_port, default=8080, help="port to listen on (default 8080; 0: any free)")
     parser.add_argument("--tls", action="store_true",
                         help="serve HTTPS as the stack's domain, with a certificate from a throwaway CA")
-    parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+    add_cwd_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
