@@ -6,9 +6,12 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MUTATION_CHILD = Path(__file__).resolve().parent / "mutation_child"
 DOMAIN = "api.theboss.io"
 LIVE_TARGET = "elb-live-1234567890.us-east-1.elb.amazonaws.com"
 DISTRIBUTION = "d111111abcdef8.cloudfront.net"
@@ -43,9 +46,28 @@ def _environment(path: str) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def _calls_told_to_mutmut(env: dict[str, str]):
+    """In mutmut's stats run, what the command called counts as called by the test that started it."""
+    if env.get("MUTANT_UNDER_TEST") != "stats":
+        yield
+        return
+    from mutmut.state import state
+
+    with tempfile.TemporaryDirectory() as folder:
+        calls = Path(folder) / "calls"
+        env["PYTHONPATH"] = f"{MUTATION_CHILD}:{env['PYTHONPATH']}"
+        env["MUTMUT_CHILD_CALLS"] = str(calls)
+        yield
+        if calls.exists():
+            state()._stats.update(calls.read_text().split())
+
+
 def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
-    return subprocess.run(_command_line(command, folder, arguments), capture_output=True, text=True, timeout=timeout,
-                          env=_environment(path))
+    env = _environment(path)
+    with _calls_told_to_mutmut(env):
+        return subprocess.run(_command_line(command, folder, arguments), capture_output=True, text=True,
+                              timeout=timeout, env=env)
 
 
 def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin") -> subprocess.Popen:
