@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -649,6 +650,16 @@ def test_json_report_carries_plan_answers_and_elapsed_time():
 
 def test_an_address_is_its_own_server_label():
     assert status._servers("resolver", "192.0.2.53", 5353) == [status.Server("resolver", "192.0.2.53:5353", "192.0.2.53", 5353)]
+    # In brackets, as --nameserver reads it: "2001:db8::53:5353" could be the address 2001:db8::53:5353.
+    assert status._servers("authoritative", "2001:db8::53", 5353) == [
+        status.Server("authoritative", "[2001:db8::53]:5353", "2001:db8::53", 5353)]
+
+
+def test_a_host_name_label_gives_each_of_its_addresses_in_brackets_where_ipv6(monkeypatch):
+    monkeypatch.setattr(status.socket, "getaddrinfo", lambda host, port, type: [
+        (socket.AF_INET6, type, 17, "", ("2001:db8::53", 0, 0, 0)), (socket.AF_INET, type, 17, "", ("192.0.2.53", 0))])
+    assert [server.label for server in status._servers("resolver", "dns.example.net", 53)] == [
+        "dns.example.net 192.0.2.53:53", "dns.example.net [2001:db8::53]:53"]
 
 
 def test_the_system_resolvers_are_read_from_resolv_conf(tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ..edge import ALLOWED_METHODS, PAGE_URI, render_function_code
 from ..settings import Settings
 from ..site import OBJECT_CACHE_CONTROL, PAGE_CONTENT_TYPE, PAGE_TEMPLATE, page_object
+from .options import endpoint_text
 
 # njs (nginx's JavaScript engine) first: it is far closer to CloudFront's runtime than Node and
 # refuses much of what Node accepts. Each with the Debian package that installs it.
@@ -335,7 +336,7 @@ class EdgeServer:
         if context is not None:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.host, self.port = self.httpd.server_address[:2]
-        self.endpoint = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        self.endpoint = endpoint_text(self.host, self.port)
         self.url = f"{'http' if context is None else 'https'}://{self.endpoint}/"
         self._thread: Optional[threading.Thread] = None
 

@@ -69,6 +69,11 @@ def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
     return host_and_port
 
 
+def endpoint_text(host: str, port: int) -> str:
+    """HOST:PORT as `endpoint` reads it back: an IPv6 address goes in brackets ([::1]:53)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def positive_seconds(text: str) -> float:
     try:
         value = float(text)

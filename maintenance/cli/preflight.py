@@ -23,7 +23,7 @@ from .answers import (
     EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json, report_error, shown,
 )
 from .bounded_http import BoundedClient, BoundedResponse, is_slow
-from .options import add_cwd_argument, add_stack_argument, endpoint, positive_seconds
+from .options import add_cwd_argument, add_stack_argument, endpoint, endpoint_text, positive_seconds
 from .pulumi_stack import read_stack_outputs
 from .overrun import overrun
 
@@ -81,7 +81,7 @@ class Target:
     source: str  # where the target came from, for the operator
 
     def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return endpoint_text(self.host, self.port)
 
 
 class NoTarget(Exception):

@@ -49,7 +49,7 @@ from .answers import (
     report_error,
 )
 from .bounded_http import BoundedClient, is_slow
-from .options import add_cwd_argument, add_stack_argument, endpoint, http_url, positive_seconds
+from .options import add_cwd_argument, add_stack_argument, endpoint, endpoint_text, http_url, positive_seconds
 from .pulumi_stack import read_stack_outputs
 from .overrun import overrun
 
@@ -92,7 +92,8 @@ def _addresses(host: str) -> list[str]:
 
 def _servers(role: str, host: str, port: int) -> list[Server]:
     """One Server per address of HOST, labelled so that the operator sees what they typed."""
-    return [Server(role, f"{host}:{port}" if host == address else f"{host} {address}:{port}", address, port)
+    return [Server(role, endpoint_text(host, port) if host == address else f"{host} {endpoint_text(address, port)}",
+                   address, port)
             for address in _addresses(host)]
 
 
