@@ -63,11 +63,22 @@ def _calls_told_to_mutmut(env: dict[str, str]):
             state()._stats.update(calls.read_text().split())
 
 
-def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60):
+def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60,
+                output=subprocess.PIPE):
     env = _environment(path)
     with _calls_told_to_mutmut(env):
-        return subprocess.run(_command_line(command, folder, arguments), capture_output=True, text=True,
-                              timeout=timeout, env=env)
+        return subprocess.run(_command_line(command, folder, arguments), stdout=output, stderr=subprocess.PIPE,
+                              text=True, timeout=timeout, env=env)
+
+
+def run_with_output_closed(command: str, folder: Path, *arguments: str, **options):
+    """The command as `... | head -0` runs it: what reads its output has gone before it writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return run_command(command, folder, *arguments, output=write_end, **options)
+    finally:
+        os.close(write_end)
 
 
 def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin") -> subprocess.Popen:

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from commands import OVERRUN_NOTE, DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, process_running, run_command, stack_file, start_command
+from commands import (
+    OVERRUN_NOTE, DISTRIBUTION, DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, process_running, run_command,
+    run_with_output_closed, stack_file, start_command,
+)
 from loopback_servers import (
     ApiServer, Dnsmasq, ScriptedDns, SilentServer, StalledServer, StreamingServer, closed_port, dripping, fresh_address,
     http_answer, started_servers,
@@ -312,8 +315,19 @@ def test_help_lists_the_exit_codes(tmp_path):
     result = run_status(tmp_path, "--help")
     assert result.returncode == 0
     codes = result.stdout[result.stdout.index("exit codes:"):]
-    for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
+    for code in ("0 ", "1 ", "2 ", "3 ", "130 ", "141 "):
         assert f"\n  {code}" in codes
+
+
+@pytest.mark.parametrize("arguments", [("--json",), ("--json", "--timeout", "1"), ("--help",)],
+                         ids=["report", "usage error", "help"])
+def test_output_whose_reader_has_gone_ends_with_141_and_no_traceback(tmp_path, dnsmasq, arguments):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    result = run_with_output_closed("status", stack_file(tmp_path, False), "--nameserver", server.endpoint,
+                                    "--resolver", server.endpoint, *arguments)
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == ("" if arguments[-1] != "1" else "error: --timeout applies only with --wait: add --wait to "
+                             "poll until every answer agrees, or leave it out (--query-timeout bounds each answer)\n")
 
 
 @pytest.mark.parametrize("content, problem", [

@@ -6,6 +6,7 @@ Pure functions, shared by every check the `status` and `preflight` commands make
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ EXIT_DISAGREES = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
 EXIT_INTERRUPTED = 130
+# What a shell reports for a command ended by SIGPIPE, 128 + 13 ("When a command terminates on a fatal
+# signal whose number is N, Bash uses the value 128+N as the exit status": Bash manual, Exit Status).
+EXIT_READER_GONE = 141
 # How much of a refused value an error shows: enough to recognise it, never a screenful.
 SHOWN_CHARACTERS = 60
 
@@ -41,6 +45,17 @@ def shown(text: str) -> str:
 def error_json(code: int, error: str) -> str:
     """What --json prints when a command stops with an error: a script always gets a document to parse."""
     return json.dumps({"exit": code, "error": error}, indent=2)
+
+
+def stop_writing_output() -> None:
+    """What reads our output has gone (`| head`): what is still printed goes nowhere, at exit too.
+
+    Python docs, signal, "Note on SIGPIPE": "Python flushes standard streams on exit; redirect
+    remaining output to devnull to avoid another BrokenPipeError at shutdown".
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def report_error(error: str, code: int, as_json: bool) -> int:

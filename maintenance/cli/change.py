@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional
 
 from ..settings import Settings, SettingsError, load_from_stack_file
 from . import PROGRAM
-from .answers import EXIT_INTERRUPTED, EXIT_USAGE
+from .answers import EXIT_INTERRUPTED, EXIT_USAGE, stop_writing_output
 from .guard import Allowed, Step, judge
 from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, open_stack
 
@@ -208,6 +208,13 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
         print(f"error: {error}", file=sys.stderr)
         change.put_back()
         return EXIT_FAILED
+    except BrokenPipeError:
+        # What reads the output has gone (`| head`, a CI log's tee ended): the window is not left
+        # half done, the stack file is put back as on every other way out before the update.
+        stop_writing_output()
+        if not change.up_started:
+            change.put_back()
+        raise
     except KeyboardInterrupt:
         if change.up_started and not change.applied:
             print(f"\ninterrupted again: Pulumi may still be running the update. {_where_to_look(args.stack)}",

@@ -347,11 +347,15 @@ class EdgeServer:
         return self
 
     def serve_forever(self) -> None:
+        """Serve on this thread until stop() is called from another."""
         self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
 
     def close(self) -> None:
         if self._thread is not None:
-            self.httpd.shutdown()
+            self.stop()
         self.httpd.server_close()
 
 

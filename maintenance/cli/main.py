@@ -7,7 +7,9 @@ import sys
 
 from ..python_version import unsupported_python
 from . import PROGRAM
-from .answers import EXIT_INTERRUPTED, EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown
+from .answers import (
+    EXIT_INTERRUPTED, EXIT_READER_GONE, EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown, stop_writing_output,
+)
 
 # name -> (module, one-line help); a module is imported only when its command runs.
 COMMANDS = {
@@ -81,7 +83,19 @@ def add_command_arguments(command_parser: argparse.ArgumentParser, module) -> No
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        try:
+            return _run_command(sys.argv[1:] if argv is None else list(argv))
+        finally:
+            # A closed pipe is found here, after --help's exit too, and not in the flush at the
+            # interpreter's exit (Python docs, signal, "Note on SIGPIPE").
+            sys.stdout.flush()
+    except BrokenPipeError:
+        stop_writing_output()
+        return EXIT_READER_GONE
+
+
+def _run_command(argv: list[str]) -> int:
     if problem := unsupported_python():
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE

@@ -35,6 +35,7 @@ exit codes:
   2    usage or config error: bad text or --until, bad stack file, no Pulumi CLI,
        not logged in, unknown stack, no terminal without --yes
   130  interrupted (Ctrl-C): before the update the stack file is put back
+  141  the output's reader went away (| head): before the update the stack file is put back
 """
 
 # A changed page reaches readers within two cache layers' max-age (docs/response-contract.md, "A changed page";

@@ -40,6 +40,7 @@ exit codes:
   3    could not connect (refused, timeout, name not found), or an answer was not
        complete within --timeout
   130  interrupted (Ctrl-C)
+  141  the output's reader went away (| head)
 """
 
 API_HEADERS = {"Accept": "application/json"}

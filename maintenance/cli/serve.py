@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..settings import SWITCH_KEYS, Settings, SettingsError, load_from_stack_file
-from .answers import EXIT_USAGE
+from .answers import EXIT_READER_GONE, EXIT_USAGE, stop_writing_output
 from .local_edge import EdgeServer, LocalDistribution, NoEngine, Reply, engine_version, find_engine
 from .options import add_cwd_argument, add_stack_argument, listen_port
 from .preflight import API_HEADERS, BROWSER_NAVIGATION_HEADERS, CORS_PREFLIGHT_HEADERS
@@ -32,6 +32,7 @@ exit codes:
   0    stopped
   2    usage or config error (unknown stack, a bad stack file, a port in use, neither njs nor node installed)
   130  interrupted (Ctrl-C), the usual way to stop it
+  141  the log's reader went away (serve | head): it stops serving
 """
 # What the page and the JSON show: a secret here would be left out and its default shown instead.
 SHOWN_KEYS = ("message", "until", "contact", "retryAfter", "responseCode")
@@ -175,10 +176,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     printing = threading.Lock()
+    reader_gone = threading.Event()
 
     def log(method: str, path: str, reply: Reply) -> None:
         with printing:
-            print(f"{datetime.now():%H:%M:%S} {method} {_shown(path)} -> {reply.status} {reply.kind}", flush=True)
+            if reader_gone.is_set():
+                return
+            try:
+                print(f"{datetime.now():%H:%M:%S} {method} {_shown(path)} -> {reply.status} {reply.kind}", flush=True)
+            except BrokenPipeError:
+                # What read the log has gone (`serve | head`): stop, as a program whose output is closed does.
+                stop_writing_output()
+                reader_gone.set()
+                server.stop()
 
     tls = throwaway_tls(settings.domain, datetime.now(timezone.utc), settings.until) if args.tls else None
     distribution = LocalDistribution(settings, engine)
@@ -200,4 +210,4 @@ def run(args: argparse.Namespace) -> int:
         distribution.close()
         if tls:
             shutil.rmtree(tls.folder, ignore_errors=True)
-    return 0
+    return EXIT_READER_GONE if reader_gone.is_set() else 0

@@ -67,6 +67,7 @@ exit codes:
        an HTTP answer not complete within --query-timeout);
        with --wait: 1 or 3 as above once --timeout has passed
   130  interrupted (Ctrl-C)
+  141  the output's reader went away (| head)
 """
 
 

@@ -38,6 +38,7 @@ exit codes:
        unknown stack, no terminal without --yes
   3    could not connect (preflight's target, or a DNS server status asked)
   130  interrupted (Ctrl-C): before the update the stack file is put back
+  141  the output's reader went away (| head): before the update the stack file is put back
 """
 
 MODES = {"on": MAINTENANCE, "off": LIVE}
