@@ -70,5 +70,5 @@ def test_the_page_gives_each_option_and_its_help():
     assert "| `--timeout S` | with --wait: give up after S seconds (default 900) |" in section
     assert "| `--nameserver HOST[:PORT]` | authoritative server to ask (repeatable)" in section
     assert "| `STACK` | stack name:" in section and "| `--http` | also request" in section
-    assert "\n  130  interrupted (Ctrl-C)\n```" in section
+    assert "\n  130  interrupted (Ctrl-C)\n  141  the output's reader went away (| head)\n```" in section
     assert "| `--to {maintenance,live}` | the mode about to be switched to" in _command_section("preflight")

@@ -28,6 +28,7 @@ EXIT_CODES = """\
 exit codes:
   0    the import file is printed on standard output
   2    usage or config error (bad distribution id, unknown stack, a bucket the stack does not name)
+  141  the output's reader went away (| head)
 """
 _DISTRIBUTION_ID = re.compile(r"^E[A-Z0-9]{5,20}$")
 
