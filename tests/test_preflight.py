@@ -542,6 +542,10 @@ def test_live_check_passes_the_api_and_fails_an_error_or_the_maintenance_answer(
     assert live_check(answer(302, {"Location": "/"}), "/").ok
     assert live_check(answer(500, json_200, "{}"), "/") == Check(
         "api", False, "GET / with Accept: application/json -> 500 application/json")
+    # The first 4xx: a 400 is no more a ready API than a 404.
+    assert live_check(answer(400, json_200, "{}"), "/v1") == Check(
+        "api", False, "GET /v1 with Accept: application/json -> 400 application/json: a 400 is no sign of a ready "
+                      "API; if /v1 is not a path the API answers, give one with --path (e.g. --path /health)")
     assert live_check(answer(503, JSON_503, MAINTENANCE_JSON), "/") == Check(
         "api", False, "GET / with Accept: application/json -> 503 application/json, the maintenance answer")
 
@@ -582,6 +586,10 @@ def test_json_report_carries_target_verdict_and_checks():
                         "checks": [{"name": "api", "ok": False, "detail": "no"}]}
     ready = json.loads(as_json("maintenance", SETTINGS, TARGET, [], 0, "overrun"))
     assert (ready["ready"], ready["error"], ready["overrun"]) == (True, None, "overrun")
+    # Exit 3's error tells a connection that failed from an answer that was too slow, as the report does.
+    for last, error in (("connect", "could not connect: do not switch"), ("answer", "too slow: do not switch")):
+        checks = [Check("tls", True, "fine"), Check(last, False, "no")]
+        assert json.loads(as_json("maintenance", SETTINGS, TARGET, checks, 3, None))["error"] == error
 
 
 def test_an_ipv6_target_is_shown_in_brackets():
