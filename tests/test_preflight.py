@@ -25,7 +25,7 @@ from maintenance.cli import preflight as preflight_command
 from maintenance.cli.bounded_http import BoundedResponse
 from maintenance.cli.preflight import (
     Check, Target, TlsFailure, TooSlow, Unreachable, api_check, as_json, cors_check, live_check, navigation_check, report,
-    run_checks, url_path,
+    run_checks, tls_check, url_path,
 )
 from maintenance.edge import ALLOWED_METHODS
 from maintenance.settings import SettingsError, load_from_stack_file, parse_settings
@@ -383,6 +383,18 @@ def test_the_certificate_must_outlast_the_window(tmp_path, serve, cacert, days_l
     tls = result.stdout.splitlines()[1]
     assert tls == (f"  {'ok ' if ok else 'NOT'} tls  certificate valid for {DOMAIN}, TLSv1.3, expires in {days_left} "
                    f"days ({expires:%Y-%m-%d}){reason.format(until=end)}")
+
+
+def test_the_certificate_rules_at_their_boundaries():
+    """"Fewer than 7 days left means renewal failed" (issue 15): 7 days to the second pass. The certificate
+    must outlast the window: one that expires at until itself fails."""
+    response = answer(200)
+    expires = datetime(2099, 12, 1, 6, 0, tzinfo=timezone.utc)  # answer()'s notAfter
+    assert tls_check(DOMAIN, response, expires - timedelta(days=7), None).ok
+    assert not tls_check(DOMAIN, response, expires - timedelta(days=7) + timedelta(seconds=1), None).ok
+    a_month_before = expires - timedelta(days=30)
+    assert not tls_check(DOMAIN, response, a_month_before, expires).ok
+    assert tls_check(DOMAIN, response, a_month_before, expires - timedelta(seconds=1)).ok
 
 
 def test_a_switch_into_a_window_past_its_until_says_it_has_overrun(maintenance_stack, serve, cacert):
