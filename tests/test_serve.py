@@ -263,15 +263,19 @@ def test_ctrl_c_ends_it_at_once_with_its_engine(stack, serve):
 
 def test_a_log_whose_reader_has_gone_stops_it_with_141(stack):
     process = start_command("serve", stack, "--port", "0")
-    banner = []
-    while (line := process.stdout.readline()) != STARTED + "\n":
-        assert line, process.stderr.read()
-        banner.append(line)
-    process.stdout.close()  # as `serve | head -5` does after its fifth line
-    assert httpx.get(banner[1].split()[0], headers=client("curl")).status_code == 503
-    assert process.wait(timeout=10) == 141
-    assert process.stderr.read() == ""
-    process.stderr.close()
+    try:
+        banner = []
+        while (line := process.stdout.readline()) != STARTED + "\n":
+            assert line, process.stderr.read()
+            banner.append(line)
+        process.stdout.close()  # as `serve | head -5` does after its fifth line
+        assert httpx.get(banner[1].split()[0], headers=client("curl")).status_code == 503
+        assert process.wait(timeout=10) == 141
+        assert process.stderr.read() == ""
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
 
 
 def test_a_banner_whose_reader_has_gone_exits_141_at_once(stack):
