@@ -13,6 +13,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import dns.exception
+import httpx
 import pytest
 
 from commands import (
@@ -26,6 +28,8 @@ from loopback_servers import (
 from maintenance.cli import status
 from maintenance.cli.main import main
 from maintenance.cli.pulumi_stack import read_stack_outputs
+# Fixtures: the test CA and the HTTPS servers on loopback.
+from test_preflight import ca, cacert, live_api, serve  # noqa: F401
 
 
 def run_status(folder: Path, *arguments: str, **options):
@@ -817,3 +821,98 @@ def test_wait_without_timeout_or_interval_polls_every_5s_for_900s(monkeypatch, c
     assert status.run(parser.parse_args(["window", "--wait"])) == 0
     assert status.run(parser.parse_args(["window", "--wait", "--timeout", "60", "--interval", "0.5"])) == 0
     assert given == [(900.0, 5.0), (60.0, 0.5)]
+
+
+class FakeClock:
+    """status's `time`, advanced only by its sleeps: what wait() decides at each second, without waiting."""
+
+    def __init__(self):
+        self.now, self.slept = 0.0, []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_wait_gives_up_at_the_timeout_to_the_second_after_a_last_shortened_sleep(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(status, "time", clock)
+    stale = [status.Answer("resolver", "r", "maintenance", DISTRIBUTION, 60)]
+    answers, code, elapsed = status.wait(ScriptedPlan("live", *[stale] * 5), timeout=9.5, interval=3, out=io.StringIO())
+    # Checks at 0, 3, 6 and 9 s; the last sleep is cut to the 0.5 s left; the check at 9.5 s is the last.
+    assert (clock.slept, elapsed, code, answers) == ([3, 3, 3, 0.5], 9.5, 1, stale)
+
+
+def test_the_zone_name_servers_are_looked_up_at_the_resolvers_own_port(dnsmasq):
+    server = dnsmasq({DOMAIN: DISTRIBUTION}, extra=(f"--auth-server=ns1.theboss.io,{fresh_address()}",
+                                                    "--auth-zone=theboss.io"))
+    resolver = status.Server("resolver", server.endpoint, server.address, server.port)
+    found = status._first_answer("theboss.io", "NS", [resolver], time.monotonic() + 2)
+    assert [record.target.to_text() for record in found] == ["ns1.theboss.io."]
+
+
+def test_when_every_resolver_fails_the_error_names_each_and_comes_at_the_timeout():
+    dead = [SilentServer(), SilentServer()]
+    resolvers = [status.Server("resolver", server.endpoint, server.address, server.port) for server in dead]
+    started = time.monotonic()
+    try:
+        with pytest.raises(dns.exception.DNSException) as failure:
+            status.authoritative_servers("theboss.io", resolvers, timeout=0.3)
+    finally:
+        for server in dead:
+            server.close()
+    took = time.monotonic() - started
+    parts = str(failure.value).split("; ")
+    assert len(parts) == 2 and parts == sorted(parts)
+    for part, server in zip(sorted(parts), sorted(dead, key=lambda server: f"{server.address}@{server.port}")):
+        assert part.startswith("The resolution lifetime expired after ")
+        assert f"Server Do53:{server.address}@{server.port} answered The DNS operation timed out" in part
+    # Each dead resolver gets the whole timeout, and no more.
+    assert 0.3 <= took < 1.0, f"took {took:.2f}s"
+
+
+def test_a_server_name_that_does_not_resolve_is_named(monkeypatch):
+    def not_found(host, port, type):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(status.socket, "getaddrinfo", not_found)
+    with pytest.raises(OSError, match="^cannot find the address of dns.example.net: Name or service not known$"):
+        status._servers("resolver", "dns.example.net", 53)
+
+
+def test_the_http_check_sends_a_get_and_trusts_ssl_cert_file(monkeypatch, serve, cacert):
+    api = serve(live_api(), name="127.0.0.1")
+    url = f"https://{api.endpoint}/health"
+    # httpx.create_ssl_context: "if trust_env and os.environ.get("SSL_CERT_FILE")" (httpx/_config.py).
+    monkeypatch.setenv("SSL_CERT_FILE", cacert)
+    assert status.probe_http(url, 5) == status.Answer("http", url, "live", answer="200 application/json")
+    assert [(r["method"], r["path"], r["headers"]["Accept"]) for r in api.requests] == [
+        ("GET", "/health", "application/json")]
+    # Without it, httpx's own bundle (certifi) is trusted, and the test CA is not.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    untrusted = status.probe_http(url, 5)
+    assert untrusted.state == "failed" and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+
+
+def test_the_http_check_of_an_answer_without_content_type_gives_its_status(monkeypatch, serve, cacert):
+    api = serve(lambda method, path, headers: (204, {}, ""), name="127.0.0.1")
+    monkeypatch.setenv("SSL_CERT_FILE", cacert)
+    url = f"https://{api.endpoint}/"
+    assert status.probe_http(url, 5) == status.Answer("http", url, "live", answer="204")
+
+
+@pytest.mark.parametrize("error, text", [
+    (httpx.ConnectTimeout("connect"), "timeout: no connection within 2s"),
+    (httpx.ReadTimeout("read"), "slow: the answer was not complete within 2s"),
+    (httpx.ConnectError("[Errno 111] Connection refused"), "ConnectError: [Errno 111] Connection refused"),
+], ids=["no connection", "slow", "refused"])
+def test_the_http_check_names_each_failure(monkeypatch, error, text):
+    def fail(self, *arguments, **options):
+        raise error
+
+    monkeypatch.setattr(status.BoundedClient, "fetch", fail)
+    url = "https://api.example.com/"
+    assert status.probe_http(url, 2) == status.Answer("http", url, "failed", error=text)

@@ -112,13 +112,9 @@ def system_resolvers() -> list[tuple[str, int]]:
     except ValueError as error:
         raise NoResolver(f"cannot read the resolvers in {RESOLV_CONF} ({error}): "
                          "give one with --resolver HOST[:PORT]") from None
-    found = []
-    for nameserver in configured.nameservers:
-        if isinstance(nameserver, str):
-            found.append((nameserver, 53))
-        elif isinstance(nameserver, dns.nameserver.Do53Nameserver):
-            found.append((nameserver.address, nameserver.port))
-    return found
+    # dnspython keeps each nameserver line's address as text (dns/resolver.py, read_resolv_conf);
+    # resolv.conf gives no port.
+    return [(nameserver, 53) for nameserver in configured.nameservers]
 
 
 @contextmanager
