@@ -34,8 +34,19 @@ def stack_file(folder: Path, maintenance: bool, live: str = f"liveTarget: {LIVE_
     return folder
 
 
-def _command_line(command: str, folder: Path, arguments: tuple[str, ...]) -> list[str]:
-    return [sys.executable, "-m", "maintenance", command, "window", "--cwd", str(folder), *arguments]
+PROGRAM = [sys.executable, "-m", "maintenance"]
+
+
+def _on_window(command: str, folder: Path, arguments: tuple[str, ...]) -> list[str]:
+    return [command, "window", "--cwd", str(folder), *arguments]
+
+
+def run_maintenance(*arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60, output=subprocess.PIPE):
+    """`python -m maintenance ARGUMENTS...`, its output captured."""
+    env = _environment(path)
+    with _calls_told_to_mutmut(env):
+        return subprocess.run([*PROGRAM, *arguments], stdout=output,
+                              stderr=subprocess.PIPE, text=True, timeout=timeout, env=env)
 
 
 def _environment(path: str) -> dict[str, str]:
@@ -63,12 +74,9 @@ def _calls_told_to_mutmut(env: dict[str, str]):
             state()._stats.update(calls.read_text().split())
 
 
-def run_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin", timeout: float = 60,
-                output=subprocess.PIPE):
-    env = _environment(path)
-    with _calls_told_to_mutmut(env):
-        return subprocess.run(_command_line(command, folder, arguments), stdout=output, stderr=subprocess.PIPE,
-                              text=True, timeout=timeout, env=env)
+def run_command(command: str, folder: Path, *arguments: str, **options):
+    """The command on stack `window` of the folder."""
+    return run_maintenance(*_on_window(command, folder, arguments), **options)
 
 
 def run_with_output_closed(command: str, folder: Path, *arguments: str, **options):
@@ -84,7 +92,7 @@ def run_with_output_closed(command: str, folder: Path, *arguments: str, **option
 def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin") -> subprocess.Popen:
     """The command running, its output read line by line; Ctrl-C (SIGINT) stops it, however CI started us."""
     return subprocess.Popen(
-        _command_line(command, folder, arguments), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*PROGRAM, *_on_window(command, folder, arguments)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         encoding="utf-8", env=_environment(path),
         # "When job control is not in effect, asynchronous commands ignore SIGINT" (Bash manual,
         # Signals), and Python turns SIGINT into KeyboardInterrupt only "if the parent process has

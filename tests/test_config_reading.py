@@ -6,7 +6,6 @@ agree on the value or on the error.
 """
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,10 +14,10 @@ import pytest
 
 from maintenance.cli.main import main
 from maintenance.python_version import unsupported_python
+from commands import run_maintenance
 from maintenance.settings import SECRET, SettingsError, load_from_pulumi, load_from_stack_file, parse_settings, read_stack_config
 from mock_aws import MockProgram
 
-ROOT = Path(__file__).resolve().parent.parent
 BASE = "config:\n  aws:region: us-east-1\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:liveLoadBalancer: elb-production-boss\n"
 
 
@@ -123,10 +122,7 @@ def test_status_refuses_the_same_mistyped_key(tmp_path):
 
 def test_status_refuses_a_typo_in_the_namespace(tmp_path):
     stack_file(tmp_path, "  api-maintenence:maintenance: 'true'\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "maintenance", "status", "dev", "--cwd", str(tmp_path), "--resolver", "127.0.0.1:53"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
-    )
+    result = run_maintenance("status", "dev", "--cwd", str(tmp_path), "--resolver", "127.0.0.1:53")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert ("api-maintenence:maintenance is in the namespace api-maintenence, which this program does not read"
             in result.stderr)
@@ -239,10 +235,7 @@ def test_a_secret_maintenance_is_refused_with_a_reason_that_fits_a_boolean(tmp_p
 ])
 def test_a_malformed_stack_file_exits_2_naming_problem_and_fix(tmp_path, content, message):
     (tmp_path / "Pulumi.dev.yaml").write_bytes(content)
-    result = subprocess.run(
-        [sys.executable, "-m", "maintenance", "status", "dev", "--cwd", str(tmp_path), "--resolver", "127.0.0.1:53"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
-    )
+    result = run_maintenance("status", "dev", "--cwd", str(tmp_path), "--resolver", "127.0.0.1:53")
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -265,8 +258,7 @@ COMMANDS = {
 
 def command_error(tmp_path, command: str, stack: str = "dev") -> str:
     arguments = [stack if word == "dev" else word for word in COMMANDS[command]]
-    result = subprocess.run([sys.executable, "-m", "maintenance", *arguments, "--cwd", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    result = run_maintenance(*arguments, "--cwd", str(tmp_path))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     return result.stderr

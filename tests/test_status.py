@@ -867,9 +867,10 @@ def test_when_every_resolver_fails_the_error_names_each_and_comes_at_the_timeout
     took = time.monotonic() - started
     parts = str(failure.value).split("; ")
     assert len(parts) == 2 and parts == sorted(parts)
-    for part, server in zip(sorted(parts), sorted(dead, key=lambda server: f"{server.address}@{server.port}")):
+    for server in dead:
+        [part] = [part for part in parts if f" Server Do53:{server.address}@{server.port} answered " in part]
         assert part.startswith("The resolution lifetime expired after ")
-        assert f"Server Do53:{server.address}@{server.port} answered The DNS operation timed out" in part
+        assert part.endswith(" answered The DNS operation timed out.")
     # Each dead resolver gets the whole timeout, and no more.
     assert 0.3 <= took < 1.0, f"took {took:.2f}s"
 
