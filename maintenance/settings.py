@@ -319,13 +319,10 @@ def _value_for(key: str, held: object) -> Optional[str]:
     return shlex.quote(held)
 
 
-def parse_settings(raw: Mapping[str, Optional[str]], stack: str, region: Optional[str] = None) -> Settings:
+def parse_settings(raw: Mapping[str, Optional[str]], stack: str) -> Settings:
     """Build Settings from the raw strings of the keys set in this project's config namespace,
     or raise SettingsError listing every problem (unknown keys included)."""
-    config: dict[str, object] = {f"{PROJECT}:{key}": value for key, value in raw.items()}
-    if region is not None:
-        config["aws:region"] = region
-    return settings_from_config(config, stack)
+    return settings_from_config({f"{PROJECT}:{key}": value for key, value in raw.items()}, stack)
 
 
 def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:

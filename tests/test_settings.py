@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from maintenance.settings import DEFAULT_MESSAGE, SettingsError, load_from_stack_file, parse_settings
+from maintenance.settings import (
+    DEFAULT_MESSAGE, SettingsError, load_from_stack_file, parse_settings, settings_from_config,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +62,26 @@ def problems_of(**values: str) -> str:
     with pytest.raises(SettingsError) as failure:
         parse_settings({**BASE, **values}, "dev")
     return str(failure.value)
+
+
+def test_a_domain_typed_in_full_width_letters_gets_its_ascii_form_as_the_fix():
+    # UTS #46 maps full-width letters to ASCII, as a browser's address bar does.
+    assert "must be written in its ASCII (xn--) form, api.xn--bcher-kva.de" in problems_of(domain="ａｐｉ.bücher.de")
+
+
+def test_every_unknown_key_is_reported_with_its_namespace_and_likely_meaning():
+    config = {f"api-maintenance:{key}": value for key, value in BASE.items()}
+    config.update({"api-maintenance:aaaaaa": "1", "api-maintenance:maintenence": "true", "other:domain": "x.io"})
+    with pytest.raises(SettingsError) as failure:
+        settings_from_config(config, "dev")
+    message = str(failure.value)
+    # The first, with no key it is like, does not stop the ones after it.
+    assert "api-maintenance:aaaaaa is not a setting of this program; known keys: " in message
+    assert "api-maintenance:maintenence is not a setting of this program: did you mean api-maintenance:maintenance?" \
+        in message
+    assert ("other:domain is in the namespace other, which this program does not read (its settings are "
+            "api-maintenance:KEY; aws and pulumi keys are allowed too): did you mean api-maintenance:domain? "
+            "Fix: pulumi config rm other:domain -s dev, then pulumi config set domain x.io -s dev") in message
 
 
 def test_a_unicode_domain_gets_its_xn_form_as_the_fix():
