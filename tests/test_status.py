@@ -740,7 +740,9 @@ def test_the_plan_without_the_pulumi_cli_takes_the_stack_file_and_the_options(tm
 def test_the_plan_takes_the_targets_from_the_stack_outputs(tmp_path, monkeypatch):
     folder = stack_file(tmp_path, True, live="liveLoadBalancer: elb-production-boss")
     outputs = {"distributionDomain": DISTRIBUTION, "liveTarget": LIVE_TARGET, "mode": "maintenance"}
-    monkeypatch.setenv("PATH", fake_pulumi(folder, f"echo '{json.dumps(outputs)}'"))
+    # Pulumi finds the project (Pulumi.yaml) from its working directory: the stack's folder.
+    monkeypatch.setenv("PATH", fake_pulumi(folder, f"[ \"$(pwd -P)\" = '{folder.resolve()}' ] || exit 1\n"
+                                                   f"echo '{json.dumps(outputs)}'"))
     plan = status.make_plan(plan_args(folder, nameserver=[]))
     assert (plan.expectation, plan.nameservers, plan.sources, plan.outputs_problem) == (
         status.Expectation("maintenance", DISTRIBUTION, LIVE_TARGET), (),
@@ -917,3 +919,25 @@ def test_the_http_check_names_each_failure(monkeypatch, error, text):
     monkeypatch.setattr(status.BoundedClient, "fetch", fail)
     url = "https://api.example.com/"
     assert status.probe_http(url, 2) == status.Answer("http", url, "failed", error=text)
+
+
+def test_a_name_with_no_cname_is_unknown_saying_so(tmp_path, dnsmasq):
+    server = dnsmasq({}, extra=(f"--host-record={DOMAIN},192.0.2.10",))
+    document = json.loads(run_status(stack_file(tmp_path, False), *both_roles(server), "--json").stdout)
+    assert [(a["role"], a["server"], a["state"], a["answer"]) for a in document["answers"]] == [
+        ("authoritative", server.endpoint, "unknown", "no CNAME record"),
+        ("resolver", server.endpoint, "unknown", "no CNAME record")]
+
+
+@pytest.mark.parametrize("error, text", [
+    (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
+    (OSError(101, "Network is unreachable"), "OSError: [Errno 101] Network is unreachable"),
+], ids=["refused", "unreachable"])
+def test_a_query_that_cannot_be_sent_names_why(monkeypatch, error, text):
+    def fail(*arguments, **options):
+        raise error
+
+    monkeypatch.setattr(status.dns.query, "udp", fail)
+    server = status.Server("resolver", "192.0.2.53:53", "192.0.2.53", 53)
+    assert status.ask(server, DOMAIN, status.Expectation("live"), 1) == status.Answer(
+        "resolver", "192.0.2.53:53", "failed", error=text)
