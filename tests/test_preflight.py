@@ -119,8 +119,10 @@ def test_maintenance_distribution_passes_every_check_as_the_domain(maintenance_s
                         "Access-Control-Allow-Origin https://app.example.com, -Allow-Credentials true, "
                         f"-Allow-Methods {', '.join(ALLOWED_METHODS)}")
     assert lines[5] == "4/4 checks passed: ready to switch to maintenance (exit 0)"
-    # Every request went to the given address as the domain: SNI and Host.
+    # Every request went to the given address as the domain: SNI and Host; each names preflight.
     assert set(distribution.sni) == {DOMAIN}
+    assert {value for request in distribution.requests for name, value in request["headers"].items()
+            if name.lower() == "user-agent"} == {"api-maintenance-preflight"}
     assert [(r["method"], r["headers"]["Host"]) for r in distribution.requests] == [
         ("GET", DOMAIN), ("GET", DOMAIN), ("OPTIONS", DOMAIN)]
     navigation = distribution.requests[1]["headers"]
@@ -407,6 +409,31 @@ def test_a_switch_into_a_window_past_its_until_says_it_has_overrun(maintenance_s
     assert json.loads(preflight(maintenance_stack, "--to", "maintenance", "--json", *arguments).stdout)["overrun"] == OVERRUN_NOTE
     # Ending the window: nothing to update.
     assert json.loads(preflight(maintenance_stack, "--to", "live", "--json", *arguments).stdout)["overrun"] is None
+
+
+def test_a_target_that_does_not_speak_tls_fails_the_handshake(maintenance_stack, cacert):
+    plain = HttpServer(edge(maintenance_stack))  # --connect given the port of plain HTTP, say
+    try:
+        result = preflight(maintenance_stack, "--to", "maintenance", "--connect", plain.endpoint, "--cacert", cacert)
+    finally:
+        plain.close()
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.splitlines()[1:] == [
+        f"  NOT tls  TLS handshake as {DOMAIN} failed: WRONG_VERSION_NUMBER",
+        "0/1 checks passed: do not switch to maintenance yet (exit 1)"]
+
+
+def test_a_target_that_closes_without_answering_cannot_be_connected_to(maintenance_stack, ca, cacert):
+    closing = StreamingServer(lambda: iter(()), ca.issue_cert(DOMAIN, not_after=EXPIRES))
+    try:
+        result = preflight(maintenance_stack, "--to", "maintenance", "--connect", closing.endpoint, "--cacert", cacert)
+    finally:
+        closing.close()
+    assert result.returncode == 3, result.stdout
+    assert result.stdout.splitlines()[1:] == [
+        f"  NOT connect  could not connect to {closing.endpoint}: RemoteProtocolError: Server disconnected without "
+        "sending a response.",
+        "0/1 checks passed: could not connect: do not switch (exit 3)"]
 
 
 def test_a_dripping_answer_is_too_slow_and_ends_at_the_timeout(maintenance_stack, ca, cacert):
