@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from maintenance.settings import (
-    DEFAULT_MESSAGE, SettingsError, load_from_stack_file, parse_settings, settings_from_config,
+    DEFAULT_MESSAGE, SettingsError, load_from_stack_file, parse_settings, parse_value, settings_from_config,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,13 @@ def test_every_unknown_key_is_reported_with_its_namespace_and_likely_meaning():
     assert ("other:domain is in the namespace other, which this program does not read (its settings are "
             "api-maintenance:KEY; aws and pulumi keys are allowed too): did you mean api-maintenance:domain? "
             "Fix: pulumi config rm other:domain -s dev, then pulumi config set domain x.io -s dev") in message
+
+
+def test_one_value_is_read_as_the_program_reads_it():
+    # What `message` checks its TEXT and --until with before it sets them.
+    assert parse_value("message", " Back at 06:00 ") == "Back at 06:00"
+    with pytest.raises(ValueError, match="^must be "):
+        parse_value("until", "tomorrow")
 
 
 def test_a_unicode_domain_gets_its_xn_form_as_the_fix():
