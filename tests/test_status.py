@@ -118,6 +118,22 @@ def test_wait_gives_up_at_its_timeout_with_exit_1(tmp_path, dnsmasq):
     assert result.stdout.splitlines()[-1].startswith("gave up after 2s: 0/2 agree with maintenance")
 
 
+def test_wait_with_json_keeps_its_progress_off_stdout(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    result = run_status(stack_file(tmp_path, True), *both_roles(server), "--wait", "--interval", "0.5", "--timeout", "1",
+                        "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error"].startswith("0/2 agree with maintenance")  # one document, nothing else
+    assert result.stderr.startswith("[    0s] 0/2 agree with maintenance")
+
+
+def test_wait_that_agrees_does_not_say_it_gave_up(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    result = run_status(stack_file(tmp_path, False), *both_roles(server), "--wait", "--timeout", "5")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == "2/2 agree with live (exit 0)"
+
+
 def test_wait_with_a_server_failing_until_the_timeout_exits_3(tmp_path, dnsmasq):
     server, silent = dnsmasq({DOMAIN: DISTRIBUTION}), SilentServer()
     try:
@@ -278,7 +294,8 @@ def test_name_servers_are_found_through_the_zone_ns_records(tmp_path, dnsmasq):
         (("--resolver", "a b"), None, "'a b' is not a host name"),
         (("--timeout", "60"), None, "error: --timeout applies only with --wait: add --wait to poll until every "
                                     "answer agrees, or leave it out (--query-timeout bounds each answer)"),
-        (("--interval", "1", "--timeout", "60"), None, "error: --timeout and --interval apply only with --wait"),
+        (("--interval", "1", "--timeout", "60"), None, "error: --timeout and --interval apply only with --wait: add "
+                                                       "--wait to poll until every answer agrees, or leave them out"),
         (("--wiat",), None, "usage: python -m maintenance status [-h]"),
         (("--wiat",), None, "python -m maintenance status: error: unrecognized arguments: --wiat"),
     ],
