@@ -691,8 +691,12 @@ def test_an_address_is_its_own_server_label():
 
 
 def test_a_host_name_label_gives_each_of_its_addresses_in_brackets_where_ipv6(monkeypatch):
-    monkeypatch.setattr(status.socket, "getaddrinfo", lambda host, port, type: [
-        (socket.AF_INET6, type, 17, "", ("2001:db8::53", 0, 0, 0)), (socket.AF_INET, type, 17, "", ("192.0.2.53", 0))])
+    def getaddrinfo(host, port, type):
+        if host != "dns.example.net":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET6, type, 17, "", ("2001:db8::53", 0, 0, 0)), (socket.AF_INET, type, 17, "", ("192.0.2.53", 0))]
+
+    monkeypatch.setattr(status.socket, "getaddrinfo", getaddrinfo)
     assert [server.label for server in status._servers("resolver", "dns.example.net", 53)] == [
         "dns.example.net 192.0.2.53:53", "dns.example.net [2001:db8::53]:53"]
 
