@@ -533,6 +533,9 @@ def test_api_check_needs_the_maintenance_json_and_a_retry_after():
     assert not api_check(answer(503, {"Content-Type": "application/json"}, MAINTENANCE_JSON), "/").ok
     assert api_check(answer(200, JSON_503, MAINTENANCE_JSON), "/") == Check(
         "api", False, "GET / with Accept: application/json -> 200 application/json, not the maintenance JSON, Retry-After 300")
+    # An answer without a Content-Type shows its status alone.
+    assert api_check(answer(503, {"Retry-After": "300"}, MAINTENANCE_JSON), "/") == Check(
+        "api", False, "GET / with Accept: application/json -> 503, not the maintenance JSON, Retry-After 300")
 
 
 def test_navigation_check_needs_the_marker_the_stacks_status_and_with_503_a_retry_after():

@@ -176,6 +176,11 @@ def _content_type(response: BoundedResponse) -> str:
     return response.headers.get("content-type", "")
 
 
+def _status_and_type(response: BoundedResponse) -> str:
+    """`503 application/json`, or `503` alone for an answer without a Content-Type."""
+    return f"{response.status_code} {_content_type(response)}".rstrip()
+
+
 def _retry_after(response: BoundedResponse) -> tuple[bool, str]:
     """Whether the answer says when to retry, and how the report shows it."""
     value = response.headers.get("retry-after")
@@ -185,14 +190,14 @@ def _retry_after(response: BoundedResponse) -> tuple[bool, str]:
 def api_check(response: BoundedResponse, path: str) -> Check:
     maintenance = is_maintenance_json(response.status_code, _content_type(response), response.text)
     has_retry_after, retry_after = _retry_after(response)
-    detail = (f"GET {path} with Accept: application/json -> {response.status_code} {_content_type(response)}, "
+    detail = (f"GET {path} with Accept: application/json -> {_status_and_type(response)}, "
               f"{'maintenance JSON' if maintenance else 'not the maintenance JSON'}, {retry_after}")
     return Check("api", maintenance and has_retry_after, detail)
 
 
 def navigation_check(response: BoundedResponse, path: str, response_code: int) -> Check:
     marked = has_page_marker(_content_type(response), response.text)
-    detail = (f"GET {path} as a browser navigation -> {response.status_code} {_content_type(response)}, "
+    detail = (f"GET {path} as a browser navigation -> {_status_and_type(response)}, "
               f"{'with' if marked else 'without'} the api-maintenance marker (responseCode {response_code})")
     ok = marked and response.status_code == response_code
     if response_code == 503:  # the edge sends the page's 503 with the API's Retry-After (README, edge contract)
@@ -232,7 +237,7 @@ def live_check(response: BoundedResponse, path: str) -> Check:
     """
     status = response.status_code
     state = classify_http(status, _content_type(response), response.text)
-    detail = f"GET {path} with Accept: application/json -> {status} {_content_type(response)}"
+    detail = f"GET {path} with Accept: application/json -> {_status_and_type(response)}"
     if state == MAINTENANCE:
         detail += ", the maintenance answer"
     elif 400 <= status < 500:
