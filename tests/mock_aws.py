@@ -245,6 +245,8 @@ class MockProgram:
         return program
 
     def _start(self, account: FakeAccount | None) -> None:
+        # Keys to pass as secrets, as the Automation API passes an inline program's (set_all_config).
+        self.secret_keys: list[str] = []
         self.mocks = RecordingMocks(account or FakeAccount.with_everything(), self.config.get("aws:region", REGION))
         self.monitor = RecordingMonitor(self.mocks)
 
@@ -253,7 +255,7 @@ class MockProgram:
         pulumi.runtime.set_mocks(
             self.mocks, project="api-maintenance", stack=self.stack, preview=False, monitor=self.monitor
         )
-        pulumi.runtime.set_all_config(self.config)
+        pulumi.runtime.set_all_config(self.config, self.secret_keys)
         # set_mocks made a root stack of its own; the program runs in a new one, as under `pulumi up`.
         pulumi.runtime.settings.ROOT.set(None)
         _sync_await(run_in_stack(program or (lambda: runpy.run_path(str(PROGRAM), run_name="__main__"))))

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pulumi
 import pytest
+import yaml
 
 from maintenance.cli.main import main
 from maintenance.python_version import unsupported_python
 from commands import run_maintenance
-from maintenance.settings import SECRET, SettingsError, load_from_pulumi, load_from_stack_file, parse_settings, read_stack_config
+from maintenance.settings import (
+    SECRET, SettingsError, _yaml_problem, load_from_pulumi, load_from_stack_file, parse_settings, read_stack_config,
+)
 from mock_aws import MockProgram
 
 BASE = "config:\n  aws:region: us-east-1\n  api-maintenance:domain: api.theboss.io\n  api-maintenance:liveLoadBalancer: elb-production-boss\n"
@@ -97,10 +100,14 @@ def test_a_held_value_the_meant_key_refuses_is_not_suggested():
     assert "then pulumi config set ttl 60 -s production" in program_error(program)
 
 
-def test_a_secret_typo_value_is_not_shown(monkeypatch):
+@pytest.mark.parametrize("marked_by", ["language host", "set_all_config"])
+def test_a_secret_typo_value_is_not_shown(monkeypatch, marked_by):
     program = MockProgram("production")
     program.config["api-maintenence:contact"] = "hidden-ops@theboss.io"
-    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["api-maintenence:contact"]))
+    if marked_by == "language host":
+        monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["api-maintenence:contact"]))
+    else:
+        program.secret_keys = ["api-maintenence:contact"]
     message = program_error(program)
     assert "hidden-ops" not in message
     assert "then pulumi config set contact ops@example.com -s production" in message
@@ -434,12 +441,22 @@ def test_the_stack_file_reader_names_what_it_found_instead(tmp_path, content, me
     (b"- a\n",
      "Pulumi.dev.yaml: must be a YAML mapping with a config: section, not a list. "
      "Fix: start the file with `config:` and indent each `api-maintenance:KEY: VALUE` under it"),
+    # The line counts the newlines before the character, the first one too, and none after it.
+    (b"\nconfig:\n  aws:tags: \x01\n  aws:region: us-east-1\n\n",
+     "Pulumi.dev.yaml: line 3 holds the character U+0001, which YAML does not allow. "
+     "Fix: delete it, or write it as an escape in double quotes (\"\\x01\")"),
 ])
 def test_the_stack_file_reader_says_where_and_how_to_fix(tmp_path, content, message):
     (tmp_path / "Pulumi.dev.yaml").write_bytes(content)
     with pytest.raises(SettingsError) as failure:
         read_stack_config(tmp_path / "Pulumi.dev.yaml")
     assert failure.value.problems == [message]
+
+
+def test_a_yaml_error_without_a_place_is_still_named_with_its_fix():
+    # PyYAML's own errors carry a problem_mark; one raised without a place still gets a message and a fix.
+    assert _yaml_problem(yaml.YAMLError("unreadable"), "") == (
+        "is not valid YAML: unreadable. Fix: correct it, or restore it from version control")
 
 
 def test_a_value_the_reader_cannot_construct_is_named_with_its_line(tmp_path):
