@@ -200,6 +200,8 @@ def test_a_secret_status_needs_is_a_clear_error(tmp_path, key):
     assert f"api-maintenance:{key} in Pulumi.dev.yaml is a secret, which only Pulumi can decrypt" in message
     value = "false" if key == "maintenance" else "VALUE"
     assert f"Fix: pulumi config set {key} {value} -s dev (without --secret)" in message
+    if key != "maintenance":
+        assert "needed here in clear text (it names a resource; it is no secret)" in message
 
 
 def test_a_secret_maintenance_is_refused_with_a_reason_that_fits_a_boolean(tmp_path):
