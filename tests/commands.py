@@ -9,6 +9,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTATION_CHILD = Path(__file__).resolve().parent / "mutation_child"
@@ -87,6 +88,24 @@ def run_with_output_closed(command: str, folder: Path, *arguments: str, **option
         return run_command(command, folder, *arguments, output=write_end, **options)
     finally:
         os.close(write_end)
+
+
+def leave_output(command: subprocess.Popen, last: Callable[[str], bool],
+                 then: Callable[[list[str]], object] = lambda lines: None, timeout: float = 120) -> tuple[int, str]:
+    """As `COMMAND | head` does: read lines until `last(line)`, close the command's output, then
+    `then(lines read)`; the command's exit code and stderr. The command is ended whatever happens."""
+    try:
+        lines = []
+        while not last(line := command.stdout.readline()):
+            assert line, command.stderr.read()
+            lines.append(line)
+        command.stdout.close()
+        then(lines)
+        return command.wait(timeout=timeout), command.stderr.read()
+    finally:
+        command.kill()
+        command.wait()
+        command.stderr.close()
 
 
 def start_command(command: str, folder: Path, *arguments: str, path: str = "/usr/bin:/bin") -> subprocess.Popen:

@@ -411,29 +411,23 @@ def test_a_switch_into_a_window_past_its_until_says_it_has_overrun(maintenance_s
     assert json.loads(preflight(maintenance_stack, "--to", "live", "--json", *arguments).stdout)["overrun"] is None
 
 
-def test_a_target_that_does_not_speak_tls_fails_the_handshake(maintenance_stack, cacert):
-    plain = HttpServer(edge(maintenance_stack))  # --connect given the port of plain HTTP, say
+@pytest.mark.parametrize("server, code, line", [
+    # --connect given the port of plain HTTP, say.
+    (lambda stack, ca: HttpServer(edge(stack)), 1, f"  NOT tls  TLS handshake as {DOMAIN} failed: WRONG_VERSION_NUMBER"),
+    (lambda stack, ca: StreamingServer(lambda: iter(()), ca.issue_cert(DOMAIN, not_after=EXPIRES)), 3,
+     "  NOT connect  could not connect to {endpoint}: RemoteProtocolError: Server disconnected without sending a "
+     "response."),
+], ids=["no TLS", "closes without answering"])
+def test_a_target_that_fails_before_answering_says_how(maintenance_stack, ca, cacert, server, code, line):
+    target = server(maintenance_stack, ca)
     try:
-        result = preflight(maintenance_stack, "--to", "maintenance", "--connect", plain.endpoint, "--cacert", cacert)
+        result = preflight(maintenance_stack, "--to", "maintenance", "--connect", target.endpoint, "--cacert", cacert)
     finally:
-        plain.close()
-    assert result.returncode == 1, result.stdout
+        target.close()
+    assert result.returncode == code, result.stdout
+    verdict = "could not connect: do not switch" if code == 3 else "do not switch to maintenance yet"
     assert result.stdout.splitlines()[1:] == [
-        f"  NOT tls  TLS handshake as {DOMAIN} failed: WRONG_VERSION_NUMBER",
-        "0/1 checks passed: do not switch to maintenance yet (exit 1)"]
-
-
-def test_a_target_that_closes_without_answering_cannot_be_connected_to(maintenance_stack, ca, cacert):
-    closing = StreamingServer(lambda: iter(()), ca.issue_cert(DOMAIN, not_after=EXPIRES))
-    try:
-        result = preflight(maintenance_stack, "--to", "maintenance", "--connect", closing.endpoint, "--cacert", cacert)
-    finally:
-        closing.close()
-    assert result.returncode == 3, result.stdout
-    assert result.stdout.splitlines()[1:] == [
-        f"  NOT connect  could not connect to {closing.endpoint}: RemoteProtocolError: Server disconnected without "
-        "sending a response.",
-        "0/1 checks passed: could not connect: do not switch (exit 3)"]
+        line.format(endpoint=target.endpoint), f"0/1 checks passed: {verdict} (exit {code})"]
 
 
 def test_a_dripping_answer_is_too_slow_and_ends_at_the_timeout(maintenance_stack, ca, cacert):

@@ -26,7 +26,9 @@ import httpx
 import pytest
 
 from client_headers import CLIENTS
-from commands import DOMAIN, ROOT, process_running, run_command, run_with_output_closed, start_command, stack_file
+from commands import (
+    DOMAIN, ROOT, leave_output, process_running, run_command, run_with_output_closed, stack_file, start_command,
+)
 from maintenance.cli.local_edge import FUNCTION_FAILED, Engine, LocalDistribution
 from maintenance.cli.serve import LAST_MOMENT, certificate_end
 from maintenance.edge import ALLOWED_METHODS
@@ -262,20 +264,12 @@ def test_ctrl_c_ends_it_at_once_with_its_engine(stack, serve):
 
 
 def test_a_log_whose_reader_has_gone_stops_it_with_141(stack):
-    process = start_command("serve", stack, "--port", "0")
-    try:
-        banner = []
-        while (line := process.stdout.readline()) != STARTED + "\n":
-            assert line, process.stderr.read()
-            banner.append(line)
-        process.stdout.close()  # as `serve | head -5` does after its fifth line
+    def request(banner):
         assert httpx.get(banner[1].split()[0], headers=client("curl")).status_code == 503
-        assert process.wait(timeout=10) == 141
-        assert process.stderr.read() == ""
-    finally:
-        process.kill()
-        process.wait()
-        process.stderr.close()
+
+    # As `serve | head -5` does after its fifth line.
+    process = start_command("serve", stack, "--port", "0")
+    assert leave_output(process, lambda line: line == STARTED + "\n", request, timeout=10) == (141, "")
 
 
 def test_a_banner_whose_reader_has_gone_exits_141_at_once(stack):

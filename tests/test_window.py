@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from commands import DOMAIN, LIVE_TARGET, stack_file
+from commands import DOMAIN, LIVE_TARGET, leave_output, stack_file
 from loopback_servers import closed_port
 from maintenance.settings import read_stack_config
 from pulumi_stand_in import StandIn, project_copy
@@ -329,16 +329,8 @@ def test_an_output_whose_reader_has_gone_puts_the_stack_file_back_and_exits_141(
         [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), "--yes",
          "--connect", distribution.endpoint, "--cacert", cacert],
         env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        while not (line := command.stdout.readline()).startswith("set "):
-            assert line, command.stderr.read()
-        command.stdout.close()  # as `on ... | head` does: the preview's line finds no reader
-        assert command.wait(timeout=120) == 141
-        assert command.stderr.read() == ""
-    finally:
-        command.kill()
-        command.wait()
-        command.stderr.close()
+    # As `on ... | head` does: the preview's line finds no reader.
+    assert leave_output(command, lambda line: line.startswith("set ")) == (141, "")
     assert stack_file_mode(stand_in) == "false" and ran(stand_in, "preview") and not ran(stand_in, "up")
 
 
