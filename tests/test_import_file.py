@@ -2,11 +2,11 @@
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from commands import run_maintenance
 from maintenance.cli.import_file import plan_import
 from mock_aws import STACKS, MockProgram
 
@@ -15,8 +15,8 @@ DISTRIBUTION_ID = "E2QWRUHAPOMQZL"
 
 
 def import_file(*arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "maintenance", "import-file", *arguments],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    """The command on the project's own stack files, unless the arguments give another --cwd."""
+    return run_maintenance("import-file", "--cwd", str(ROOT), *arguments)
 
 
 def type_and_name(urn: str) -> tuple[str, str]:

@@ -322,13 +322,17 @@ def test_ctrl_c_at_the_question_puts_the_stack_file_back_with_exit_130(tmp_path,
     assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
 
 
+def start_on(stand_in: StandIn, *arguments: str, stderr=subprocess.PIPE) -> subprocess.Popen:
+    """`on` running without a terminal, its output read line by line."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), *arguments],
+        env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True)
+
+
 def test_an_output_whose_reader_has_gone_puts_the_stack_file_back_and_exits_141(tmp_path, serve, cacert):
     stand_in = deployed(tmp_path, maintenance=False)
     distribution = serve(edge(stand_in.project_dir))
-    command = subprocess.Popen(
-        [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), "--yes",
-         "--connect", distribution.endpoint, "--cacert", cacert],
-        env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = start_on(stand_in, "--yes", "--connect", distribution.endpoint, "--cacert", cacert)
     # As `on ... | head` does: the preview's line finds no reader.
     assert leave_output(command, lambda line: line.startswith("set ")) == (141, "")
     assert stack_file_mode(stand_in) == "false" and ran(stand_in, "preview") and not ran(stand_in, "up")
@@ -337,10 +341,8 @@ def test_an_output_whose_reader_has_gone_puts_the_stack_file_back_and_exits_141(
 def test_ctrl_c_during_the_up_lets_pulumi_finish_and_says_how_to_check(tmp_path, serve, cacert):
     stand_in = deployed(tmp_path, maintenance=False)
     distribution = serve(edge(stand_in.project_dir))
-    command = subprocess.Popen(
-        [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), "--yes", "--no-wait",
-         "--connect", distribution.endpoint, "--cacert", cacert],
-        env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = start_on(stand_in, "--yes", "--no-wait", "--connect", distribution.endpoint, "--cacert", cacert,
+                       stderr=subprocess.STDOUT)
     lines = []
     for line in command.stdout:  # each line as the command prints it (line-buffered through a pipe)
         lines.append(line)
