@@ -460,16 +460,51 @@ def test_a_hung_pulumi_cli_is_ended_with_its_children(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("file_mode, deployed", [(True, "live"), (False, "maintenance")])
-def test_a_stack_file_mode_not_deployed_yet_says_run_pulumi_up(tmp_path, file_mode, deployed):
+def test_a_stack_file_mode_not_deployed_yet_names_the_commands_that_finish_or_undo_it(tmp_path, file_mode, deployed):
+    # This CLI prints the outputs for any command: its `stack export` has no state, so the mode output decides.
     path = fake_pulumi(tmp_path, f"echo '{json.dumps({'mode': deployed, 'distributionDomain': DISTRIBUTION})}'")
     started = time.monotonic()
     result = run_status(stack_file(tmp_path, file_mode), "--resolver", closed_port(), "--wait", "--timeout", "5",
                         path=path)
     assert time.monotonic() - started < 10
     assert result.returncode == 2
-    wanted = "maintenance" if file_mode else "live"
-    assert result.stderr == (f"error: the stack file says {wanted} but the last `pulumi up` left it {deployed}: "
-                             "run pulumi up -s window\n")
+    wanted, finish, undo = ("maintenance", "on", "off") if file_mode else ("live", "off", "on")
+    assert result.stderr == (f"error: the stack file says {wanted} but the deployed record points at {deployed}: "
+                             f"the last switch did not finish; python -m maintenance {finish} window finishes it, "
+                             f"python -m maintenance {undo} window undoes it\n")
+    assert "pulumi up" not in result.stderr
+
+
+def _exporting_pulumi(tmp_path, record_target: str, mode_output: str) -> str:
+    """A CLI whose state has the record at record_target while its `mode` output, from the last successful up, lags."""
+    outputs = {"mode": mode_output, "distributionDomain": DISTRIBUTION, "liveTarget": LIVE_TARGET}
+    deployment = {"version": 3, "deployment": {"resources": [
+        {"urn": "urn:pulumi:window::api-maintenance::pulumi:pulumi:Stack::api-maintenance-window",
+         "type": "pulumi:pulumi:Stack", "outputs": outputs},
+        {"urn": "urn:pulumi:window::api-maintenance::aws:cloudfront/distribution:Distribution::distribution",
+         "type": "aws:cloudfront/distribution:Distribution", "outputs": {"domainName": DISTRIBUTION}},
+        {"urn": "urn:pulumi:window::api-maintenance::aws:route53/record:Record::record",
+         "type": "aws:route53/record:Record", "inputs": {"records": [record_target]},
+         "outputs": {"records": [record_target]}}]}}
+    return fake_pulumi(tmp_path, f"""case "$1 $2" in
+  "stack output") echo '{json.dumps(outputs)}' ;;
+  "stack export") echo '{json.dumps(deployment)}' ;;
+  *) exit 1 ;;
+esac""")
+
+
+def test_the_deployed_record_not_the_mode_output_says_where_the_stack_is(tmp_path, dnsmasq):
+    """An up stopped after the record moved leaves the mode output of the last successful one (deployment.py)."""
+    server = dnsmasq({DOMAIN: DISTRIBUTION})
+    path = _exporting_pulumi(tmp_path, DISTRIBUTION, mode_output="live")
+    moved = run_status(stack_file(tmp_path, True), *both_roles(server), path=path)
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+
+    left_behind = run_status(stack_file(tmp_path, False), *both_roles(server), path=path)
+    assert left_behind.returncode == 2
+    assert left_behind.stderr.startswith(
+        "error: the stack file says live but the deployed record points at maintenance: the last switch did not "
+        "finish; python -m maintenance off window finishes it")
 
 
 def test_an_http_server_that_never_answers_is_failed_exit_3(tmp_path, dnsmasq):

@@ -14,21 +14,28 @@ the up instead of being applied with the switch.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import select
 import shlex
+import signal
+import socket
 import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional
 
 from ..settings import Settings, SettingsError, load_from_stack_file
 from . import PROGRAM
-from .answers import EXIT_INTERRUPTED, EXIT_USAGE, stop_writing_output
+from .answers import EXIT_USAGE, stop_writing_output
+from .checkout_lock import Held, checkout_lock
+from .deployment import DeployedState, cut_off_problem
 from .guard import Allowed, Step, judge
-from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, open_stack
+from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, StackLocked, open_stack
+from .signals import exit_code, raise_interrupt, signal_name, signal_number
 
 if TYPE_CHECKING:
     from pulumi.automation import ConfigValue
@@ -95,6 +102,28 @@ def _set_by_hand(key: str, value: Optional[ConfigValue], stack: str) -> str:
     return f"pulumi config set {key} {'--secret VALUE' if value.secret else shlex.quote(value.value)} -s {stack}"
 
 
+@dataclass(frozen=True)
+class Unfinished:
+    """An up that failed, was interrupted, or whose CLI ended early, as the saved state shows it."""
+
+    stack: str
+    outcome: str  # what happened, for the last line
+    signum: Optional[int] = None  # the signal that stopped it
+    state: Optional[DeployedState] = None  # None: it could not be read
+    applied: tuple[Step, ...] = ()  # the planned changes the state holds
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.signum) if self.signum else EXIT_FAILED
+
+    def next_command(self, again: str) -> str:
+        if self.state is None:
+            return f"{PROGRAM} status {self.stack}"
+        if self.state.cut_off():
+            return f"pulumi refresh -s {self.stack}, then {again}"
+        return again if self.applied or self.signum else f"fix the error above, then {again}"
+
+
 @dataclass
 class GuardedChange:
     """The keys a command sets, their previous values, and the preview the guard judged."""
@@ -126,13 +155,52 @@ class GuardedChange:
         for key, value in wanted.items():
             print(f"set {key} {_shown(value)} in {self.stack_file}")
 
-    def up(self, plan: Path) -> list[Step]:
-        """Apply the plan; the steps the engine completed (UpFailed carries them when it failed)."""
+    def up(self, plan: Path) -> None:
+        """Apply the plan; after a signal, once Pulumi has ended (`pulumi.interrupted` names it)."""
         self.up_started = True
+
+        def note(signum: int) -> None:
+            name = signal_name(signum)
+            print(f"\n{name}: Pulumi finishes the step in flight and cancels the rest; waiting for it to end "
+                  f"({name} again leaves it running). {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True)
+
         with self.timings.step("up"):
-            return self.pulumi.up(plan, lambda: print(
-                f"\nCtrl-C: Pulumi goes on with the update it has started; waiting for it to end (Ctrl-C again "
-                f"leaves it running). {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True))
+            self.pulumi.up(plan, note)
+
+    def unchanged_since_preview(self, changes: tuple[Step, ...]) -> Optional[str]:
+        """None while the state still has what the preview planned from; else what changed (another operator)."""
+        state = self.pulumi.state()
+        moved = [step for step in changes if not state.has(step.urn, step.old, step.diffs)]
+        if not moved:
+            return None
+        return ("the deployment changed since the preview (another operator?): "
+                + ", ".join(f"{step.name} {', '.join(step.diffs)}" for step in moved))
+
+    def after_unfinished_up(self, error: PulumiFailed, changes: tuple[Step, ...]) -> Unfinished:
+        """Say why the up did not finish, then make the stack file agree with what the saved state holds.
+
+        Put back when the state holds none of the planned changes; kept when it holds any (all of
+        them, or a part that running the command again finishes). Left as it is when the state
+        cannot be read, or a change was cut off mid-call: where that resource is, Pulumi itself
+        does not know until `pulumi refresh`.
+        """
+        print(f"error: the update did not finish:\n{error}", file=sys.stderr)
+        if isinstance(error, StackLocked):
+            print(locked_advice(error, self.pulumi.name), file=sys.stderr)
+        signum = self.pulumi.interrupted
+        unfinished = Unfinished(self.pulumi.name, f"interrupted ({signal_name(signum)})" if signum else "failed", signum)
+        try:
+            state = self.pulumi.state()
+        except PulumiFailed as problem:
+            return replace(unfinished, outcome=f"{unfinished.outcome}; the stack's state could not be read: {problem}")
+        if problem := cut_off_problem(state, self.pulumi.name):
+            return replace(unfinished, outcome=f"{unfinished.outcome}: {problem}", state=state)
+        applied = [step for step in changes if state.has(step.urn, step.new, step.diffs)]
+        if applied:
+            self.keep()
+        else:
+            self.put_back()
+        return replace(unfinished, state=state, applied=tuple(applied))
 
     def approved(self, args: argparse.Namespace, question: str, changes: tuple[Step, ...]) -> bool:
         """Go on? Not in a dry run; with changes, only after --yes or a yes. If not, the stack file is put back."""
@@ -181,24 +249,68 @@ def plan_file() -> Iterator[Path]:
         yield Path(folder) / "plan.json"
 
 
+def locked_advice(error: StackLocked, stack: str) -> str:
+    """How to get past Pulumi's lock: wait for its holder, or clear it once the holder is known to be gone."""
+    holders = [(int(pid), host) for host, pid in re.findall(r"@(\S+) \(pid (\d+)\)", str(error))]
+    gone = [pid for pid, host in holders if host == socket.gethostname() and not _running(pid)]
+    clear = f"pulumi cancel -s {stack}"
+    if holders and len(gone) == len(holders):
+        return (f"the process holding the lock (pid {', '.join(map(str, gone))} on this machine) has ended: "
+                f"clear the lock with {clear}, then run this command again")
+    return (f"another update is running: wait for it to end and run this command again; only once its process "
+            f"has ended (see the pid and host above), clear the lock with {clear}")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
 def _where_to_look(stack: str) -> str:
     return f"See where the record points with: {PROGRAM} status {stack}; every resource with: pulumi stack -s {stack}"
 
 
 def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
                 command: Callable[[Settings, GuardedChange], int]) -> int:
-    """Check usage (stack file, someone to ask, the Pulumi CLI logged in), then run the command.
+    """Check usage (stack file, someone to ask), take the checkout's lock, open the stack, then run the command.
 
-    Whatever stops it before the update puts the stack file back; a Ctrl-C during the update
-    leaves Pulumi running (GuardedChange.up).
+    Whatever stops it before the update (Ctrl-C, SIGTERM, SIGHUP) puts the stack file back and
+    exits 128 + the signal's number; a signal during the update waits for Pulumi to end
+    (GuardedChange.up), and the command then says where the deployment is.
     """
     # A window takes minutes: each line shows when its step ends, through a pipe (a CI log) too.
     sys.stdout.reconfigure(line_buffering=True)
     try:
         settings = load_from_stack_file(Path(args.cwd), args.stack)
         require_answerer(args)
+    except (SettingsError, NoTerminal) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    previous = {each: signal.signal(each, raise_interrupt) for each in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with checkout_lock(Path(args.cwd), args.stack, f"{PROGRAM} {args.command} {args.stack}"):
+            return _run_locked(args, allowed, command, settings)
+    except Held as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt as interruption:  # while waiting for the lock: nothing was changed
+        print(f"\n{signal_name(signal_number(interruption))}: stopped, nothing changed", file=sys.stderr)
+        return exit_code(signal_number(interruption))
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+
+
+def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
+                command: Callable[[Settings, GuardedChange], int], settings: Settings) -> int:
+    try:
         pulumi = open_stack(args.stack, Path(args.cwd))
-    except (SettingsError, NoTerminal, PulumiUnavailable) as error:
+    except PulumiUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     change = GuardedChange(pulumi, allowed, Timings())
@@ -215,11 +327,13 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
         if not change.up_started:
             change.put_back()
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interruption:
+        signum = signal_number(interruption)
         if change.up_started and not change.applied:
-            print(f"\ninterrupted again: Pulumi may still be running the update. {_where_to_look(args.stack)}",
-                  file=sys.stderr)
+            print(f"\n{signal_name(signum)} again: Pulumi may still be running the update; the stack file is left "
+                  f"as it is. {_where_to_look(args.stack)}", file=sys.stderr)
         else:
-            print("\ninterrupted" + ("" if change.applied else " before the update"), file=sys.stderr)
+            print(f"\n{signal_name(signum)}: stopped" + ("" if change.applied else " before the update"),
+                  file=sys.stderr)
             change.put_back()
-        return EXIT_INTERRUPTED
+        return exit_code(signum)

@@ -8,8 +8,9 @@ import sys
 from ..python_version import unsupported_python
 from . import PROGRAM
 from .answers import (
-    EXIT_INTERRUPTED, EXIT_READER_GONE, EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown, stop_writing_output,
+    EXIT_READER_GONE, EXIT_USAGE, SHOWN_CHARACTERS, error_json, shown, stop_writing_output,
 )
+from .signals import INTERRUPTED_EXITS, exit_code, signal_name, signal_number
 
 # name -> (module, one-line help); a module is imported only when its command runs.
 COMMANDS = {
@@ -125,14 +126,15 @@ def _run_command(argv: list[str]) -> int:
         return EXIT_USAGE
     try:
         return module.run(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interruption:
+        signum = signal_number(interruption)
         if as_json:
-            print(error_json(EXIT_INTERRUPTED, "interrupted (Ctrl-C)"))
-        return EXIT_INTERRUPTED
+            print(error_json(exit_code(signum), f"interrupted ({signal_name(signum)})"))
+        return exit_code(signum)
 
 
 def exit_with(code: int) -> None:
-    if code != EXIT_INTERRUPTED:
+    if code not in INTERRUPTED_EXITS:
         sys.exit(code)
     # Interrupted: leave now. A normal exit would wait up to a query timeout for the lookups
     # in flight: "All threads enqueued to ThreadPoolExecutor will be joined before the

@@ -10,12 +10,11 @@ published function.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Callable, Optional
 
 from ..settings import parse_value
 from . import PROGRAM
-from .answers import EXIT_INTERRUPTED, MAINTENANCE
+from .answers import MAINTENANCE
 from .change import (
     EXIT_DONE,
     EXIT_FAILED,
@@ -24,17 +23,22 @@ from .change import (
     plan_file,
     run_guarded,
 )
+from .deployment import cut_off_problem, disagreement
 from .guard import MESSAGE, PAGE_OBJECT, Step
 from .options import add_cwd_argument, add_stack_argument
-from .pulumi_stack import UpFailed
+from .pulumi_stack import PulumiFailed
+from .signals import exit_code
 
 EXIT_CODES = """\
 exit codes:
   0    done, or nothing to do (the page already says it); a dry run the guard allows
-  1    the guard refused the preview, the update failed, or the question was answered no
+  1    the guard refused the preview, the update failed (or the stack is locked), another
+       window command holds this checkout, or the question was answered no
   2    usage or config error: bad text or --until, bad stack file, no Pulumi CLI,
        not logged in, unknown stack, no terminal without --yes
-  130  interrupted (Ctrl-C): before the update the stack file is put back
+  129, 130, 143  stopped by SIGHUP, Ctrl-C (SIGINT) or SIGTERM: before the update the stack file
+       is put back; during it Pulumi finishes the step in flight, and the stack file is made to
+       agree with the deployed state
   141  the output's reader went away (| head): before the update the stack file is put back
 """
 
@@ -80,6 +84,12 @@ def _values(args: argparse.Namespace) -> dict[str, Optional[str]]:
 
 def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
     stack, timings = args.stack, change.timings
+    state = change.pulumi.state()
+    if problem := cut_off_problem(state, stack):
+        print(f"refused: {problem}")
+        return EXIT_FAILED
+    if note := disagreement(mode, state, stack):
+        print(f"note: {note}")
     following = f"{PROGRAM} off {stack}" if mode == MAINTENANCE else f"{PROGRAM} on {stack}"
     print(f"message {stack}: {args.text!r}" + (f", until {args.until}" if args.until else
                                                ", no until" if args.no_until else ""))
@@ -101,25 +111,24 @@ def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
                 return EXIT_DONE
             print(f"not published ({timings})")
             return EXIT_FAILED
+        if moved := change.unchanged_since_preview(changes):
+            change.put_back()
+            print(f"refused: {moved}; nothing applied ({timings}); next: {PROGRAM} status {stack}")
+            return EXIT_FAILED
         try:
             change.up(plan)
-        except UpFailed as error:
-            print(f"error: the update failed:\n{error}", file=sys.stderr)
-            # Put back only while nothing of it is deployed: else the stack file says what partly is.
-            planned = {step.urn for step in changes}
-            applied = [step for step in error.completed if step.urn in planned]
-            if applied:
-                print("applied before the failure: " + ", ".join(_describe(step) for step in applied)
+        except PulumiFailed as error:
+            stopped = change.after_unfinished_up(error, changes)
+            if stopped.applied and len(stopped.applied) < len(changes):
+                print("applied before the update stopped: " + ", ".join(_describe(step) for step in stopped.applied)
                       + f"; {change.stack_file} keeps the new values: run this command again to finish")
-            else:
-                change.put_back()
-            print(f"failed ({timings}); next: pulumi preview --diff -s {stack}")
-            return EXIT_INTERRUPTED if change.pulumi.interrupted else EXIT_FAILED
+            print(f"{stopped.outcome} ({timings}); next: {stopped.next_command(f'{PROGRAM} message {stack} ...')}")
+            return stopped.exit_code
     change.keep()
     print(f"published ({timings}): the page reaches readers within {PAGE_BOUND_SECONDS} s; the API's JSON "
           "answer once CloudFront has deployed the published function (a time this project cannot bound); "
           f"next: {following}")
-    return EXIT_INTERRUPTED if change.pulumi.interrupted else EXIT_DONE
+    return exit_code(change.pulumi.interrupted) if change.pulumi.interrupted else EXIT_DONE
 
 
 def run(args: argparse.Namespace) -> int:

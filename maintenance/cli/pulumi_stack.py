@@ -16,12 +16,16 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
 
 from ..settings import PROJECT
+from .deployment import DeployedState
 from .guard import Step
+from .signals import STOP_SIGNALS, raise_interrupt, signal_name
 
 if TYPE_CHECKING:
     from pulumi import automation
@@ -49,36 +53,52 @@ def _end_group(process: subprocess.Popen) -> None:
     process.communicate()
 
 
-def read_stack_outputs(stack: str, cwd: Path, timeout: float = PULUMI_TIMEOUT) -> StackOutputs:
+def _read_json(verb: list[str], stack: str, cwd: Path, timeout: float) -> tuple[object, Optional[str]]:
+    """What `pulumi VERB... --stack STACK` prints, parsed; or None and why not. Never fails."""
     pulumi = shutil.which("pulumi")
     if pulumi is None:
-        return StackOutputs(problem="the Pulumi CLI is not installed")
+        return None, "the Pulumi CLI is not installed"
+    command = f"`pulumi {' '.join(word for word in verb if not word.startswith('-'))}`"
     try:
         process = subprocess.Popen(
-            [pulumi, "stack", "output", "--json", "--stack", stack], cwd=cwd,
+            [pulumi, *verb, "--stack", stack], cwd=cwd,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
             start_new_session=True,
         )
     except OSError as error:
-        return StackOutputs(problem=f"could not run the Pulumi CLI: {error}")
+        return None, f"could not run the Pulumi CLI: {error}"
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _end_group(process)
-        return StackOutputs(problem=f"`pulumi stack output` gave no answer within {timeout:g}s")
+        return None, f"{command} gave no answer within {timeout:g}s"
     except BaseException:  # Ctrl-C: leave no CLI behind
         _end_group(process)
         raise
     if process.returncode != 0:
         last_line = (stderr.strip().splitlines() or ["no message"])[-1]
-        return StackOutputs(problem=f"`pulumi stack output` failed: {last_line}")
+        return None, f"{command} failed: {last_line}"
     try:
-        values = json.loads(stdout)
+        return json.loads(stdout), None
     except ValueError:
-        return StackOutputs(problem="`pulumi stack output` printed no JSON")
+        return None, f"{command} printed no JSON"
+
+
+def read_stack_outputs(stack: str, cwd: Path, timeout: float = PULUMI_TIMEOUT) -> StackOutputs:
+    values, problem = _read_json(["stack", "output", "--json"], stack, cwd, timeout)
+    if problem:
+        return StackOutputs(problem=problem)
     if not isinstance(values, dict):
         return StackOutputs(problem="`pulumi stack output` printed no JSON object")
     return StackOutputs(values)
+
+
+def read_stack_state(stack: str, cwd: Path, timeout: float = PULUMI_TIMEOUT) -> Optional[DeployedState]:
+    """The stack's saved state (`pulumi stack export`), or None where it cannot be read."""
+    exported, problem = _read_json(["stack", "export"], stack, cwd, timeout)
+    if problem or not isinstance(exported, dict):
+        return None
+    return DeployedState.from_export(exported.get("deployment"))
 
 
 # --- the Automation API, for the window commands ---------------------------------------
@@ -95,19 +115,47 @@ class PulumiFailed(Exception):
     """A Pulumi command failed; the message is Pulumi's error."""
 
 
+class StackLocked(PulumiFailed):
+    """Another update holds the stack: Pulumi's whole message, naming each lock (its file, user@host, pid, time)."""
+
+
 class UpFailed(PulumiFailed):
-    def __init__(self, message: str, completed: list[Step]):
-        super().__init__(message)
-        self.completed = completed  # the steps the engine finished before it stopped
+    """The up failed, was cancelled, or the CLI died: what it applied is read from the state (deployment.py)."""
+
+
+# The CLI's first SIGINT, or SIGTERM in recent versions, finishes the steps in flight and cancels
+# the rest (pulumi/pulumi pkg/backend, cancellationScopeSource.NewScope), saying on
+# its standard output "^C received; cancelling. If you would like to terminate immediately, press
+# ^C again." or "SIGTERM received; cancelling. ..."; a second one terminates it at once.
+CANCELLING = "received; cancelling"
+# How long a SIGTERM or SIGHUP sent to this command alone waits for the CLI to say it is cancelling
+# (it got the signal too, from a process group's kill) before the CLI is sent its own SIGINT.
+FORWARD_AFTER = 1.0
 
 
 def pulumi_error(error: Exception) -> str:
-    """Pulumi's own error lines from a failed command, without its progress output."""
-    lines = [line.strip() for line in str(error).splitlines()]
-    lines = [line.split(":", 1)[1].strip() if line.startswith(("stdout:", "stderr:")) else line for line in lines]
-    lines = [line for line in lines if line]
-    errors = list(dict.fromkeys(line for line in lines if "error:" in line.lower()))
-    return "\n".join(errors or lines[-1:] or ["no message"])
+    """Pulumi's own error lines from a failed command, without its progress output.
+
+    An error's indented lines go with it: the file backend's lock error lists each lock there, with
+    its file, user@host, pid and time (pkg/backend/diy/lock.go, checkForLock).
+    """
+    lines: list[str] = []
+    in_error = False
+    for raw in str(error).splitlines():
+        text = raw.strip()
+        if text.startswith(("stdout:", "stderr:")):
+            raw = text = text.split(":", 1)[1].strip()
+        if "error:" in text.lower():
+            lines.append(text)
+            in_error = True
+        elif in_error and text and raw[:1].isspace():
+            lines.append(f"  {text}")
+        else:
+            in_error = False
+    if not lines:
+        last = [text for text in (raw.strip() for raw in str(error).splitlines()) if text][-1:]
+        lines = [text.split(":", 1)[1].strip() if text.startswith(("stdout:", "stderr:")) else text for text in last]
+    return "\n".join(dict.fromkeys(lines)) or "no message"
 
 
 def _config_key(key: str) -> str:
@@ -119,7 +167,7 @@ class PulumiStack:
     """A selected stack of the project in cwd."""
 
     stack: automation.Stack
-    interrupted: bool = False  # Ctrl-C came during the last up
+    interrupted: Optional[int] = None  # the signal that came during the last up
 
     @property
     def name(self) -> str:
@@ -141,48 +189,67 @@ class PulumiStack:
     def preview(self, plan: Path) -> list[Step]:
         """The engine's steps for the stack's config, with the update plan saved to plan."""
         events = _Events()
-        self._run(self.stack.preview, plan=str(plan), on_event=events, color="never", events=events)
+        self._run(self.stack.preview, plan=str(plan), on_event=events, color="never", events=events, engine=True)
         return events.planned
 
-    def up(self, plan: Path, on_interrupt: Callable[[], None]) -> list[Step]:
-        """Apply the update plan; returns the steps the engine completed.
-
-        Ctrl-C does not stop the CLI from here: the first calls on_interrupt and waits for the CLI
-        to end (it got the Ctrl-C too, if it came from the terminal, and ends the way Pulumi
-        ends on it); a second raises KeyboardInterrupt. A CLI ended while it waits on a change
-        leaves that resource in an unknown state, a pending operation to clear with `pulumi
-        refresh` (Pulumi docs, "Interrupted updates"), so this command never ends it itself.
-        """
+    def up(self, plan: Path, on_interrupt: Callable[[int], None]) -> None:
+        """Apply the update plan. After a signal it returns, or raises UpFailed, once the CLI has ended:
+        `interrupted` then names the signal, and the caller reads from the state what was applied."""
         events = _Events()
+        try:
+            self._run(self.stack.up, plan=str(plan), on_event=events, color="never", events=events, engine=True,
+                      on_interrupt=on_interrupt)
+        except StackLocked:
+            raise
+        except PulumiFailed as error:
+            raise UpFailed(str(error)) from None
+
+    def state(self) -> DeployedState:
+        """The stack's last saved state (`pulumi stack export`): where each resource really is."""
+        return DeployedState.from_export(self._run(self.stack.export_stack).deployment)
+
+    def _run(self, call, *args, events: Optional[_Events] = None, engine: bool = False,
+             on_interrupt: Optional[Callable[[int], None]] = None, **kwargs):
+        """call's result; PulumiFailed with the engine's error diagnostics, or else the CLI's error lines.
+
+        A first signal never ends the CLI from here: this waits for the CLI to end, then raises the
+        interruption, or, for an up (on_interrupt given), returns with `interrupted` set. An engine
+        operation (preview, up) ends as Pulumi does on its first interrupt: the steps in flight
+        finish, the rest are cancelled. Ctrl-C from a terminal reaches the CLI too (one process
+        group); a SIGTERM or SIGHUP sent to this command alone is passed on as the CLI's SIGINT,
+        unless the CLI says it is cancelling already. A second signal raises at once, leaving the
+        CLI running: a CLI ended while it waits on a change leaves that resource in an unknown
+        state, a pending operation (Pulumi docs, "Interrupted updates"), so it is never ended here.
+        """
+        from pulumi.automation import CommandError, ConcurrentUpdateError  # see open_stack
+
+        caught: list[int] = []
+        cancelling = threading.Event()
 
         def interrupt(signum, frame) -> None:
-            self.interrupted = True
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            on_interrupt()
+            if caught:
+                raise_interrupt(signum)
+            caught.append(signum)
+            (on_interrupt or _waiting_note)(signum)
+            if engine and signum != signal.SIGINT:
+                threading.Thread(target=_pass_on_interrupt, args=(cancelling,), daemon=True).start()
 
-        self.interrupted = False
-        previous = signal.signal(signal.SIGINT, interrupt)
-        try:
-            self._run(self.stack.up, plan=str(plan), on_event=events, color="never", events=events)
-        except PulumiFailed as error:
-            raise UpFailed(str(error), events.completed) from None
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        return events.completed
-
-    def outputs(self) -> dict[str, object]:
-        return {key: output.value for key, output in self._run(self.stack.outputs).items()}
-
-    @staticmethod
-    def _run(call, *args, events: Optional[_Events] = None, **kwargs):
-        """call's result; PulumiFailed with the engine's error diagnostics, or else the CLI's error lines."""
-        from pulumi.automation import CommandError  # see open_stack
-
+        if engine:
+            kwargs["on_output"] = lambda line: cancelling.set() if CANCELLING in line else None
+        previous = {each: signal.signal(each, interrupt) for each in STOP_SIGNALS}
         try:
             return call(*args, **kwargs)
+        except ConcurrentUpdateError as error:
+            raise StackLocked(pulumi_error(error)) from None
         # RuntimeError: the SDK's own, e.g. a preview whose events never gave a summary.
         except (CommandError, RuntimeError) as error:
             raise PulumiFailed("\n".join(events.errors if events and events.errors else [pulumi_error(error)])) from None
+        finally:
+            for each, handler in previous.items():
+                signal.signal(each, handler)
+            self.interrupted = caught[0] if caught else None
+            if caught and on_interrupt is None:
+                raise_interrupt(caught[0])
 
 
 @dataclass
@@ -190,16 +257,32 @@ class _Events:
     """What a preview or an up reports through the engine's events (pulumi.automation.events)."""
 
     planned: list[Step] = field(default_factory=list)  # a resourcePreEvent: a step about to run (or planned)
-    completed: list[Step] = field(default_factory=list)  # a resOutputsEvent: a step done
     errors: list[str] = field(default_factory=list)  # a diagnosticEvent of severity error: Pulumi's own words
 
     def __call__(self, event: EngineEvent) -> None:
         if event.resource_pre_event:
             self.planned.append(Step.from_event(event.resource_pre_event.metadata))
-        if event.res_outputs_event:
-            self.completed.append(Step.from_event(event.res_outputs_event.metadata))
         if event.diagnostic_event and event.diagnostic_event.severity == "error":
             self.errors.append(event.diagnostic_event.message.strip())
+
+
+def _waiting_note(signum: int) -> None:
+    print(f"\n{signal_name(signum)}: stopping once Pulumi has ended ({signal_name(signum)} again leaves it running)",
+          file=sys.stderr, flush=True)
+
+
+def _pass_on_interrupt(cancelling: threading.Event) -> None:
+    """Send the CLI its SIGINT, unless it says it is cancelling already (a second signal would end it at once)."""
+    import psutil
+
+    if cancelling.wait(FORWARD_AFTER):
+        return
+    # The CLI is this command's only child while an update runs (the SDK's Popen, pulumi/automation/_cmd.py).
+    for child in psutil.Process().children():
+        try:
+            child.send_signal(signal.SIGINT)
+        except psutil.NoSuchProcess:
+            pass
 
 
 def open_stack(name: str, cwd: Path) -> PulumiStack:

@@ -50,7 +50,8 @@ from .answers import (
 )
 from .bounded_http import BoundedClient, is_slow
 from .options import add_cwd_argument, add_stack_argument, endpoint, endpoint_text, http_url, positive_seconds
-from .pulumi_stack import read_stack_outputs
+from .deployment import not_deployed
+from .pulumi_stack import read_stack_outputs, read_stack_state
 from .overrun import overrun
 
 RESOLV_CONF = "/etc/resolv.conf"
@@ -257,19 +258,19 @@ class Plan:
 
 
 class NotDeployed(Exception):
-    """The stack file's mode differs from the one the last `pulumi up` left."""
+    """The stack file's mode differs from the one the deployed record is in."""
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
     cwd = Path(args.cwd)
     settings = load_from_stack_file(cwd, args.stack)
     outputs = read_stack_outputs(args.stack, cwd)
-    deployed = outputs.get("mode")
+    # The saved record, not the `mode` output, which an update stopped after the record moved leaves behind
+    # (deployment.py); the output where the state cannot be read.
+    state = None if outputs.problem else read_stack_state(args.stack, cwd)
+    deployed = state.record_mode if state and state.record_mode != UNKNOWN else outputs.get("mode")
     if deployed and deployed != settings.mode:
-        raise NotDeployed(
-            f"the stack file says {settings.mode} but the last `pulumi up` left it {deployed}: "
-            f"run pulumi up -s {args.stack}"
-        )
+        raise NotDeployed(not_deployed(settings.mode, deployed, args.stack))
     expectation = Expectation(
         desired=settings.mode,
         maintenance_target=outputs.get("distributionDomain"),

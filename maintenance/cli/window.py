@@ -9,13 +9,12 @@ the update puts the stack file back.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Optional
 
 from ..settings import Settings
 from . import PROGRAM, preflight, status
-from .answers import EXIT_INTERRUPTED, LIVE, MAINTENANCE
+from .answers import LIVE, MAINTENANCE
 from .change import (
     EXIT_DONE,
     EXIT_FAILED,
@@ -25,19 +24,24 @@ from .change import (
     plan_file,
     run_guarded,
 )
-from .guard import SWITCH, record_targets
+from .deployment import cut_off_problem, disagreement
+from .guard import SWITCH, Step, record_targets
 from .options import add_cwd_argument, add_stack_argument, positive_seconds
-from .pulumi_stack import PulumiFailed, PulumiStack, UpFailed
+from .pulumi_stack import PulumiFailed
+from .signals import exit_code, signal_name
 
 EXIT_CODES = """\
 exit codes:
   0    done, or nothing to do (already in that mode); a dry run the guard allows
   1    a check failed (preflight, or status --wait gave up), the guard refused the preview,
-       the update failed, or the question was answered no
+       the update failed (or the stack is locked), another window command holds this checkout,
+       or the question was answered no
   2    usage or config error: bad option or stack file, no Pulumi CLI, not logged in,
        unknown stack, no terminal without --yes
   3    could not connect (preflight's target, or a DNS server status asked)
-  130  interrupted (Ctrl-C): before the update the stack file is put back
+  129, 130, 143  stopped by SIGHUP, Ctrl-C (SIGINT) or SIGTERM: before the update the stack file
+       is put back; during it Pulumi finishes the step in flight, and the stack file is made to
+       agree with the deployed state
   141  the output's reader went away (| head): before the update the stack file is put back
 """
 
@@ -82,20 +86,26 @@ def _last_line(outcome: str, stack: str, mode: str, timings: Timings, next_comma
 
 def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: GuardedChange) -> int:
     pulumi, timings, stack = change.pulumi, change.timings, args.stack
-    deployed = pulumi.outputs().get("mode")
+    state = pulumi.state()
+    deployed, recorded = state.record_mode, state.outputs.get("mode")
     print(f"{args.command} {stack}: {settings.domain} to {mode}; {change.stack_file} says {settings.mode}, "
-          f"the last pulumi up left {deployed or 'no mode output'}")
+          f"the deployed record points at {deployed}")
+    if problem := cut_off_problem(state, stack):
+        print(f"refused: {problem}")
+        return EXIT_FAILED
+    if note := disagreement(settings.mode, state, stack):
+        print(f"note: {note}")
     following = f"{PROGRAM} off {stack}" if mode == MAINTENANCE else f"{PROGRAM} status {stack} --http"
-    if settings.mode == mode and deployed == mode:
+    if settings.mode == mode and deployed == mode and recorded == mode:
         _last_line("already there, nothing to do", stack, mode, timings, following)
         return EXIT_DONE
     if settings.mode == mode:
-        print(f"{change.stack_file} already says {mode}, not deployed yet: finishing the switch")
+        print(f"{change.stack_file} already says {mode}, not all deployed yet: finishing the switch")
 
     with timings.step("preflight"):
         code = _run_preflight(args, mode)
     if code != 0:
-        _last_line(f"stopped: preflight exit {code}, nothing changed", stack, deployed or settings.mode, timings,
+        _last_line(f"stopped: preflight exit {code}, nothing changed", stack, deployed, timings,
                    f"{PROGRAM} preflight {stack} --to {mode}")
         return code
 
@@ -103,19 +113,24 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
     with plan_file() as plan:
         changes = change.preview(plan)
         if changes is None:
-            _last_line("refused", stack, deployed or settings.mode, timings, f"pulumi preview --diff -s {stack}")
+            _last_line("refused", stack, deployed, timings, f"pulumi preview --diff -s {stack}")
             return EXIT_FAILED
         for step in changes:
             before, after = record_targets(step)
             print(f"  the record {settings.domain}: {before} -> {after}")
         if not changes:
-            print(f"  the record {settings.domain} already points at the {mode} target: no update to apply")
+            print(f"  the record {settings.domain} already points at the {mode} target: no resource to change")
         if not change.approved(args, f"Switch {settings.domain} to {mode} now?", changes):
-            _last_line("dry run" if args.dry_run else "not switched", stack, deployed or settings.mode, timings,
+            _last_line("dry run" if args.dry_run else "not switched", stack, deployed, timings,
                        f"{PROGRAM} {args.command} {stack}")
             return EXIT_DONE if args.dry_run else EXIT_FAILED
-        if changes:
-            code = _up(change, plan, mode, deployed)
+        # With no resource to change, an up still records the mode output a stopped update left behind.
+        if changes or recorded != mode:
+            if moved := change.unchanged_since_preview(changes):
+                change.put_back()
+                _last_line(f"refused: {moved}; nothing applied", stack, deployed, timings, f"{PROGRAM} status {stack}")
+                return EXIT_FAILED
+            code = _up(args, change, plan, mode, changes)
             if code is not None:
                 return code
         change.keep()
@@ -132,31 +147,30 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
     return EXIT_DONE
 
 
-def _up(change: GuardedChange, plan: Path, mode: str, deployed: Optional[str]) -> Optional[int]:
-    """Apply the plan; None when it succeeded, else the exit code after saying where the record is."""
-    pulumi, stack = change.pulumi, change.pulumi.name
+def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str,
+        changes: tuple[Step, ...]) -> Optional[int]:
+    """Apply the plan; None when it succeeded, else the exit code after saying where the record really is."""
+    pulumi, stack, timings = change.pulumi, change.pulumi.name, change.timings
+    again = f"{PROGRAM} {args.command} {stack}"
     try:
         change.up(plan)
-    except UpFailed as error:
-        print(f"error: the update failed:\n{error}", file=sys.stderr)
-        now = _deployed_mode(pulumi) or deployed
-        if now != mode:
-            change.put_back()
-        _last_line("failed", stack, now or "an unknown mode", change.timings, f"pulumi preview --diff -s {stack}")
-        return EXIT_INTERRUPTED if pulumi.interrupted else EXIT_FAILED
+    except PulumiFailed as error:
+        stopped = change.after_unfinished_up(error, changes)
+        if stopped.state is None or stopped.state.cut_off():
+            _last_line(stopped.outcome, stack, "an unknown mode", timings, stopped.next_command(again))
+        else:
+            moved = (f"after the record moved, {change.stack_file} says {mode}" if stopped.applied
+                     else f"before the record moved, {change.stack_file} put back")
+            _last_line(f"{stopped.outcome} {moved}", stack, stopped.state.record_mode, timings,
+                       stopped.next_command(again))
+        return stopped.exit_code
     change.keep()
     if pulumi.interrupted:
-        _last_line("interrupted, the update finished", stack, mode, change.timings, f"{PROGRAM} status {stack} --wait")
-        return EXIT_INTERRUPTED
+        _last_line(f"interrupted ({signal_name(pulumi.interrupted)}), the update finished", stack, mode, timings,
+                   f"{PROGRAM} status {stack} --wait")
+        return exit_code(pulumi.interrupted)
     print(f"updated: the record points at the {mode} target")
     return None
-
-
-def _deployed_mode(pulumi: PulumiStack) -> Optional[str]:
-    try:
-        return pulumi.outputs().get("mode")
-    except PulumiFailed:
-        return None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,71 @@
+"""One window command at a time on a checkout: an advisory lock beside the stack file.
+
+Pulumi's own lock covers an `up` only (pkg/backend/diy/lock.go: the file backend locks a stack
+for an update, not for a preview), not a command's whole sequence of config set, preview and
+up: two operators' `on` and `off` could interleave there. `fcntl.flock` is released by the
+kernel when its holder ends, however it ends ("the lock is released ... when all file
+descriptors referring to it are closed", flock(2)), so a kill -9 leaves nothing stale.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Iterator
+
+# Long enough for a second command typed right behind the first's end, short enough to say at once who holds it.
+WAIT_SECONDS = 5.0
+POLL_SECONDS = 0.1
+
+
+class Held(Exception):
+    """Another window command holds the stack file; the message names it."""
+
+
+def lock_path(folder: Path, stack: str) -> Path:
+    return folder / f".Pulumi.{stack}.yaml.lock"
+
+
+@dataclass(frozen=True)
+class Holder:
+    pid: int
+    command: str
+    started: str
+
+    def __str__(self) -> str:
+        return f"pid {self.pid}, `{self.command}`, started {self.started}"
+
+
+def _holder(handle: IO[str]) -> str:
+    handle.seek(0)
+    try:
+        return str(Holder(**json.loads(handle.read())))
+    except (ValueError, TypeError):
+        return "a command that has not said who it is yet"
+
+
+@contextmanager
+def checkout_lock(folder: Path, stack: str, command: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
+    """Hold the stack's lock for the block; Held after `wait` seconds if another command keeps it."""
+    path = lock_path(folder, stack)
+    with open(path, "a+", encoding="utf-8") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Held(f"another window command is running on {path.name[1:-5]} in this checkout: "
+                               f"{_holder(handle)}; wait for it to end, then run this again") from None
+                time.sleep(POLL_SECONDS)
+        handle.truncate(0)
+        handle.write(json.dumps({"pid": os.getpid(), "command": command,
+                                 "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}))
+        handle.flush()
+        yield

@@ -1,0 +1,40 @@
+"""The signals a window command stops on, and the exit codes they give.
+
+SIGTERM (a cancelled CI job, `timeout`, a service manager) and SIGHUP (a closed terminal) are
+handled as Ctrl-C is: the command stops where it is safe to, puts back what it must, and exits
+128 + the signal's number, as a shell reports a command a signal ended ("When a command
+terminates on a fatal signal whose number is N, Bash uses the value 128+N as the exit status":
+Bash manual, Exit Status): 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP.
+"""
+
+from __future__ import annotations
+
+import signal
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+INTERRUPTED_EXITS = tuple(128 + signum for signum in STOP_SIGNALS)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where Ctrl-C raises KeyboardInterrupt, so that every path handles both."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def raise_interrupt(signum: int, frame=None) -> None:
+    raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
+
+def signal_number(interruption: KeyboardInterrupt) -> int:
+    return getattr(interruption, "signum", signal.SIGINT)
+
+
+def exit_code(signum: int) -> int:
+    return 128 + signum
+
+
+def signal_name(signum: int) -> str:
+    """What an operator calls it: Ctrl-C for SIGINT, else the signal's name."""
+    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
