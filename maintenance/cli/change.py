@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional
 
 from ..settings import Settings, SettingsError, load_from_stack_file
 from . import PROGRAM
-from .answers import EXIT_USAGE, stop_writing_output
+from .answers import EXIT_USAGE, shown, stop_writing_output
 from .checkout_lock import Held, checkout_lock
 from .deployment import DeployedState, cut_off_problem
 from .guard import Allowed, Step, judge
@@ -44,10 +44,25 @@ EXIT_DONE = 0
 EXIT_FAILED = 1  # a check failed, the guard refused, the update failed, or the answer was no
 
 
+# Room for a ticket number and a sentence; `pulumi stack history` shows it on one line.
+REASON_CHARACTERS = 200
+
+
+def reason_text(text: str) -> str:
+    """An option type: why the window is changed, one line, as the update's message keeps it."""
+    reason = text.strip()
+    if not reason or len(reason) > REASON_CHARACTERS or not reason.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)}: a reason is one line of 1 to {REASON_CHARACTERS} printable characters")
+    return reason
+
+
 def add_confirm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="apply without asking (required without a terminal)")
     parser.add_argument("--dry-run", action="store_true",
                         help="check and preview only: the stack file is put back and nothing is applied")
+    parser.add_argument("--reason", type=reason_text, metavar="TEXT",
+                        help="why: the update's message, which pulumi stack history and history show")
 
 
 class NoTerminal(Exception):
@@ -131,6 +146,7 @@ class GuardedChange:
     pulumi: PulumiStack
     allowed: tuple[Allowed, ...]
     timings: Timings
+    update_message: str = ""  # what `pulumi stack history` shows for the update: the command and its reason
     previous: dict = field(default_factory=dict)  # key -> ConfigValue, or None where it was not set
     up_started: bool = False  # from then on the stack file is put back only where the update changed nothing
     applied: bool = False  # the update ran: the values set are deployed, never put back
@@ -165,7 +181,7 @@ class GuardedChange:
                   f"({name} again leaves it running). {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True)
 
         with self.timings.step("up"):
-            self.pulumi.up(plan, note)
+            self.pulumi.up(plan, self.update_message, note)
 
     def unchanged_since_preview(self, changes: tuple[Step, ...]) -> Optional[str]:
         """None while the state still has what the preview planned from; else what changed (another operator)."""
@@ -239,6 +255,13 @@ class GuardedChange:
         for step in verdict.unexpected:
             print(f"  {step.describe()}")
         self.put_back()
+        stack = self.pulumi.name
+        # docs/commands.md, "When on or off refuses": the cases the guard knows, and their ways out.
+        print("nothing was applied: the API stays as it is. The way out:\n"
+              f"  a console edit (drift): see it with pulumi refresh --preview-only -s {stack}; undo it in the "
+              f"console, or accept it with pulumi refresh -s {stack}; then run this command again\n"
+              f"  a change of the program or of the stack file: deploy it outside a window, after "
+              f"pulumi preview --diff -s {stack}")
         return None
 
 
@@ -313,7 +336,8 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     except PulumiUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    change = GuardedChange(pulumi, allowed, Timings())
+    change = GuardedChange(pulumi, allowed, Timings(),
+                           f"maintenance {args.command}: {args.reason or 'no reason given'}")
     try:
         return command(settings, change)
     except PulumiFailed as error:

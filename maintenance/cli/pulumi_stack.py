@@ -192,13 +192,13 @@ class PulumiStack:
         self._run(self.stack.preview, plan=str(plan), on_event=events, color="never", events=events, engine=True)
         return events.planned
 
-    def up(self, plan: Path, on_interrupt: Callable[[int], None]) -> None:
+    def up(self, plan: Path, message: str, on_interrupt: Callable[[int], None]) -> None:
         """Apply the update plan. After a signal it returns, or raises UpFailed, once the CLI has ended:
         `interrupted` then names the signal, and the caller reads from the state what was applied."""
         events = _Events()
         try:
-            self._run(self.stack.up, plan=str(plan), on_event=events, color="never", events=events, engine=True,
-                      on_interrupt=on_interrupt)
+            self._run(self.stack.up, plan=str(plan), message=message, on_event=events, color="never", events=events,
+                      engine=True, on_interrupt=on_interrupt)
         except StackLocked:
             raise
         except PulumiFailed as error:
