@@ -10,6 +10,9 @@ operations.py (preview, up, faults) and events.py (the event stream).
     assert not stand_in.ran("up")
 
 Every invocation is logged (argv, the verb, cwd, the PULUMI_* environment) in the backend folder.
+A test can stop a preview or an up at an exact phase (hold, wait_held, release: holds.py) and then
+signal or kill that `pulumi` process; what it leaves (lock, state saved per step, pending operation)
+is on disk as the real CLI would leave it.
 A console edit is a changed input in the deployed state, as a `pulumi refresh` would have recorded it
 (a preview without refresh compares the program with the state only). A planted AWS fault makes the
 next change of a resource of that type fail.
@@ -23,6 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import holds
 from .backend import Backend
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -104,7 +108,7 @@ class StandIn:
             if record["urn"] == target["urn"]:
                 record["inputs"][key] = value
                 record["outputs"][key] = value
-        self.backend.save_resources(stack, resources)
+        self.backend.save_resources(stack, resources, self.backend.pending_operations(stack))
 
     def fail_next_change(self, stack: str, resource_type: str, message: str) -> None:
         """AWS rejects the next create, update or delete of a resource of that type with this error."""
@@ -121,6 +125,20 @@ class StandIn:
 
     def outputs(self, stack: str) -> dict:
         return self.backend.outputs(stack)
+
+    def hold(self, stack: str, point: str) -> None:
+        """The stack's next preview or up stops at `point` (see holds.py) until released."""
+        holds.hold(self.backend.holds_dir(), stack, point)
+
+    def wait_held(self, point: str, timeout: float = 60) -> int:
+        """Blocks until a stand-in waits at `point`; returns that `pulumi` process's pid."""
+        return holds.wait_held(self.backend.holds_dir(), point, timeout)
+
+    def release(self, point: str) -> None:
+        holds.release(self.backend.holds_dir(), point)
+
+    def locks(self, stack: str) -> list[Path]:
+        return self.backend.locks(stack)
 
     def ran(self, verb: str) -> bool:
         """Whether a call ran that verb: "up", "preview", "stack select", "config set", ..."""

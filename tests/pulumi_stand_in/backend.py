@@ -6,8 +6,14 @@ project-scoped stack paths), shaped after a checkpoint (`checkpoint.latest.resou
 type, id, custom, parent, inputs, outputs; sdk/go/common/apitype/core.go, ResourceV3). The stack's
 outputs are the outputs of its `pulumi:pulumi:Stack` resource, as in a real checkpoint.
 
+A stack being updated is locked as the diy backend locks it (pkg/backend/diy/lock.go, Lock and
+lockPath): one JSON file a running `up` under `DIR/.pulumi/locks/organization/<project>/<stack>/`
+(stackLockDir of the project-scoped FullyQualifiedName, backend.go diyBackendReference), named by the
+backend instance's lock id (a fresh UUID, newDIYBackend), holding lockContent (pid, username,
+hostname, timestamp).
+
 What AWS would do differently from what the state says is not Pulumi's business, so it lives apart:
-`DIR/aws/faults.json` (a change AWS will reject).
+`DIR/aws/faults.json` (a change AWS will reject). So do the tests' holds: `DIR/holds/` (see holds.py).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 PROJECT = "api-maintenance"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -42,6 +49,16 @@ class Backend:
     def _history_path(self, stack: str) -> Path:
         return self.root / ".pulumi" / "history" / PROJECT / f"{stack}.json"
 
+    def lock_dir(self, stack: str) -> Path:
+        return self.root / ".pulumi" / "locks" / "organization" / PROJECT / stack
+
+    def locks(self, stack: str) -> list[Path]:
+        folder = self.lock_dir(stack)
+        return sorted(folder.glob("*.json")) if folder.exists() else []
+
+    def holds_dir(self) -> Path:
+        return self.root / "holds"
+
     def _faults_path(self) -> Path:
         return self.root / "aws" / "faults.json"
 
@@ -56,15 +73,23 @@ class Backend:
         self.save_resources(stack, [])
         _write_json(self._history_path(stack), [])
 
+    def deployment(self, stack: str) -> dict:
+        """The checkpoint's latest deployment (apitype.DeploymentV3): manifest, resources, pending_operations."""
+        return _read_json(self._state_path(stack))["checkpoint"]["latest"]
+
     # The deployed resources, in the order they were registered.
     def resources(self, stack: str) -> list[dict]:
-        return _read_json(self._state_path(stack))["checkpoint"]["latest"]["resources"]
+        return self.deployment(stack)["resources"]
 
-    def save_resources(self, stack: str, resources: list[dict]) -> None:
-        _write_json(self._state_path(stack), {
-            "version": 3,
-            "checkpoint": {"stack": stack, "latest": {"manifest": {"time": now_text()}, "resources": resources}},
-        })
+    def pending_operations(self, stack: str) -> list[dict]:
+        return self.deployment(stack).get("pending_operations", [])
+
+    def save_resources(self, stack: str, resources: list[dict], pending: Optional[list[dict]] = None) -> None:
+        """Writes the snapshot; the engine's snapshot manager does so after every step (backend/snapshot.go)."""
+        latest = {"manifest": {"time": now_text()}, "resources": resources}
+        if pending:
+            latest["pending_operations"] = pending
+        _write_json(self._state_path(stack), {"version": 3, "checkpoint": {"stack": stack, "latest": latest}})
 
     def outputs(self, stack: str) -> dict:
         root = next((r for r in self.resources(stack) if r["type"] == STACK_TYPE), None)

@@ -5,8 +5,8 @@ workspace's work_dir) and the file backend, and every invocation is appended to 
 log first. Error texts are the real CLI's, cited where each is raised (pkg/cmd/pulumi/...); a failed
 command exits 255, as the real CLI does (it exits with -1; CI logs of failed runs show "exit code 255").
 
-Not modelled (refused with a message saying so): secrets, `--path` keys with a path, backends other
-than `file://`, and every verb not listed in `run` (refresh, destroy, import, remote operations...).
+Not modelled (refused with a message saying so): `--path` keys with a path, backends other than
+`file://`, and every verb not listed in `run` (refresh, destroy, import, remote operations...).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,12 @@ VALUE_FLAGS = {"--stack", "-s", "--event-log", "--save-plan", "--plan", "--exec-
                "--message", "-m", "--client", "--config-file", "--color", "--parallel", "-p", "--secrets-provider",
                "--target", "--replace", "--exclude", "--policy-pack", "--policy-pack-config", "--tracing",
                "--verbose", "-v", "--cwd", "-C"}
-COMMANDS = {"stack": {"select", "init", "output", "history", "ls"}, "config": {"get", "set", "rm", "set-all", "rm-all"}}
+COMMANDS = {"stack": {"select", "init", "output", "history", "ls", "export"},
+            "config": {"get", "set", "rm", "set-all", "rm-all"}}
+# ResourceV3's fields in their declared order; the omitempty ones are left out when empty (apitype/core.go).
+RESOURCE_FIELDS = ("urn", "custom", "delete", "id", "type", "inputs", "outputs", "parent", "protect", "external",
+                   "dependencies", "initErrors", "provider", "propertyDependencies", "pendingReplacement",
+                   "additionalSecretOutputs", "aliases", "customTimeouts")
 
 
 class Failure(Exception):
@@ -72,6 +78,14 @@ class Arguments:
 
 
 def main(argv: list[str]) -> int:
+    # Python ignores SIGPIPE and turns SIGINT into KeyboardInterrupt; a Go program that does not Notify
+    # them dies of them: "If the program is not calling Notify for SIGPIPE ... a write to a broken pipe
+    # on file descriptors 1 or 2 causes the program to exit with a SIGPIPE signal", and SIGHUP, SIGINT
+    # and SIGTERM "cause the program to exit" (Go os/signal docs, "Default behavior of signals in Go
+    # programs"). A preview or an up Notifies SIGINT and SIGTERM for its duration (operations.Interrupts).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    sys.stdout.reconfigure(line_buffering=True)
     arguments = Arguments.parse(argv)
     record = Backend(Path(os.environ["STAND_IN_RECORD"]))
     record.log_call({"argv": argv, "command": arguments.command, "cwd": os.getcwd(),
@@ -135,11 +149,11 @@ class Cli:
     def _workspace_file(self) -> Path:
         return self._pulumi_home() / "workspaces" / f"{PROJECT}-workspace.json"
 
-    def _stack(self) -> str:
-        """The stack a command acts on, which must exist: `--stack`, else the selected one."""
+    def _stack(self, named: Optional[str] = None) -> str:
+        """The stack a command acts on, which must exist: `--stack` (or named), else the selected one."""
         backend = self.backend
         self._require_project()
-        name = self.arguments.value("--stack", "-s")
+        name = named or self.arguments.value("--stack", "-s")
         if name is None and self._workspace_file().exists():
             name = json.loads(self._workspace_file().read_text()).get("stack")
         if name is None:
@@ -207,6 +221,28 @@ class Cli:
             page = int(self.arguments.value("--page") or 1)
             entries = entries[(page - 1) * int(size):page * int(size)]
         print(json.dumps(entries, indent=2))
+
+    def _stack_export(self) -> None:
+        """The checkpoint's latest deployment as an UntypedDeployment (diy backend.go, ExportDeployment),
+        written by stack_export.go with a json.Encoder: 4-space indent, HTML not escaped."""
+        deployment = self.backend.deployment(self._stack())
+        exported = {"manifest": deployment["manifest"], "resources": [_resource_v3(r) for r in deployment["resources"]]}
+        if deployment.get("pending_operations"):
+            exported["pending_operations"] = [{"resource": _resource_v3(op["resource"]), "type": op["type"]}
+                                              for op in deployment["pending_operations"]]
+        print(json.dumps({"version": 3, "deployment": exported}, indent=4, ensure_ascii=False))
+
+    def _cancel(self) -> None:
+        """pkg/cmd/pulumi/cancel/cancel.go: no prompt when not interactive; the diy backend's
+        CancelCurrentUpdate deletes the stack's lock files, whether or not an update runs."""
+        from . import locks
+
+        named = next(iter(self.arguments.positional), None)
+        if named and self.arguments.value("--stack", "-s"):
+            raise Failure("only one of --stack or argument stack name may be specified, not both")
+        stack = self._stack(named)
+        locks.cancel(self.backend, stack)
+        print(f"The currently running update for '{stack}' has been canceled!")
 
     # --- config: the stack file in the project directory ---
 
@@ -290,6 +326,11 @@ class Cli:
             # pkg/cmd/pulumi/up.go in non-interactive mode.
             raise Failure("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode")
         return operations.up(self, stack)
+
+
+def _resource_v3(record: dict) -> dict:
+    return {key: record[key] for key in RESOURCE_FIELDS
+            if key in record and (key in ("urn", "custom", "type") or record[key] not in ("", None, {}, [], False))}
 
 
 def _edit_config(path: Path, values: dict[str, str], removed: list[str]) -> None:
