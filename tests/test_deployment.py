@@ -125,6 +125,16 @@ def test_pulumi_s_error_keeps_its_indented_lines_and_drops_the_progress():
     assert pulumi_error(Exception("\n code: 255\n stdout: \n stderr: the last words")) == "the last words"
 
 
+@pytest.mark.parametrize("code, said", [
+    (-1, "the Pulumi CLI was ended by SIGHUP, without a message"),
+    (-9, "the Pulumi CLI was ended by SIGKILL, without a message"),
+    (255, "the Pulumi CLI exited with code 255, without a message"),
+])
+def test_a_cli_that_ended_without_a_word_is_named_by_its_exit_code(code, said):
+    """The SDK's CommandResult text (pulumi/automation/_cmd.py): subprocess's returncode, negative for a signal."""
+    assert pulumi_error(Exception(f"\n code: {code}\n stdout: \n stderr: ")) == said
+
+
 def test_a_lock_whose_holder_has_ended_says_to_clear_it():
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()

@@ -109,7 +109,7 @@ def test_a_failed_up_keeps_the_new_values_when_a_change_was_applied(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "AccessDenied: s3:PutObject" in result.stderr
     # The stand-in applies the function first (the real engine may run the two in either order).
-    assert (f"applied before the failure: the edge function maintenance-responses; Pulumi.{STACK}.yaml keeps the "
+    assert (f"applied before the update stopped: the edge function maintenance-responses; Pulumi.{STACK}.yaml keeps the "
             "new values: run this command again to finish") in result.stdout
     assert stack_file_values(stand_in)["message"] == TEXT and TEXT in function_code(stand_in)
     assert escape(TEXT) not in page(stand_in)

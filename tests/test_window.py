@@ -89,7 +89,7 @@ def test_on_checks_switches_with_the_plan_and_waits_for_dns(tmp_path, serve, cac
                     "--nameserver", dns.endpoint, "--resolver", dns.endpoint)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"on {STACK}: {DOMAIN} to maintenance; Pulumi.{STACK}.yaml says live, the last pulumi up left live"
+    assert lines[0] == f"on {STACK}: {DOMAIN} to maintenance; Pulumi.{STACK}.yaml says live, the deployed record points at live"
     assert "4/4 checks passed: ready to switch to maintenance (exit 0)" in lines
     assert f"  the record {DOMAIN}: {LIVE_TARGET} -> {maintenance_target}" in lines
     assert "2/2 agree with maintenance (exit 0)" in lines
@@ -157,10 +157,12 @@ def test_a_failed_up_prints_pulumis_error_and_puts_the_stack_file_back(tmp_path,
     stand_in.fail_next_change(STACK, RECORD, "AccessDenied: not authorized to perform route53:ChangeResourceRecordSets")
     result = on(stand_in, "--yes", "--no-wait")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "error: the update failed:" in result.stderr
+    assert "error: the update did not finish:" in result.stderr
     assert "AccessDenied: not authorized to perform route53:ChangeResourceRecordSets" in result.stderr
     assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in result.stdout
-    assert result.stdout.splitlines()[-1].startswith(f"failed: {STACK} is in live (preflight ")
+    assert result.stdout.splitlines()[-1].startswith(
+        f"failed before the record moved, Pulumi.{STACK}.yaml put back: {STACK} is in live (preflight ")
+    assert result.stdout.splitlines()[-1].endswith(f"s); next: fix the error above, then python -m maintenance on {STACK}")
     assert stack_file_mode(stand_in) == "false"
     assert ran(stand_in, "up") and record_target(stand_in) == LIVE_TARGET
 
@@ -229,7 +231,7 @@ def test_a_stack_file_already_saying_maintenance_finishes_the_switch(tmp_path, o
     stack_file(stand_in.project_dir, maintenance=True)  # set by hand, never deployed
     result = on(stand_in, "--yes", "--no-wait")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"Pulumi.{STACK}.yaml already says maintenance, not deployed yet: finishing the switch" in result.stdout
+    assert f"Pulumi.{STACK}.yaml already says maintenance, not all deployed yet: finishing the switch" in result.stdout
     assert result.stdout.splitlines()[-1].startswith(f"switched: {STACK} is in maintenance (preflight ")
     assert stack_file_mode(stand_in) == "true" and stand_in.outputs(STACK)["mode"] == "maintenance"
     assert not ran(stand_in, "config set") and ran(stand_in, "up")
@@ -301,7 +303,7 @@ def test_a_console_edit_after_the_preview_stops_the_up_that_the_plan_holds(tmp_p
     code, output = _on_a_terminal(stand_in, ["--no-wait", "--connect", distribution.endpoint, "--cacert", cacert],
                                   edit_then_yes)
     assert code == 1, output
-    assert "error: the update failed:" in output and "violates plan" in output
+    assert "error: the update did not finish:" in output and "violates plan" in output
     assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in output
     assert stack_file_mode(stand_in) == "false" and record_target(stand_in) == LIVE_TARGET
     assert stand_in.deployed(STACK, DISTRIBUTION)["inputs"]["comment"] == "edited in the console meanwhile"
@@ -318,7 +320,7 @@ def test_ctrl_c_at_the_question_puts_the_stack_file_back_with_exit_130(tmp_path,
     code, output = _on_a_terminal(stand_in, ["--no-wait", "--connect", distribution.endpoint, "--cacert", cacert],
                                   interrupt)
     assert code == 130, output
-    assert "interrupted before the update" in output and f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in output
+    assert "Ctrl-C: stopped before the update" in output and f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in output
     assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
 
 
@@ -338,22 +340,25 @@ def test_an_output_whose_reader_has_gone_puts_the_stack_file_back_and_exits_141(
     assert stack_file_mode(stand_in) == "false" and ran(stand_in, "preview") and not ran(stand_in, "up")
 
 
-def test_ctrl_c_during_the_up_lets_pulumi_finish_and_says_how_to_check(tmp_path, serve, cacert):
+def test_ctrl_c_to_the_command_alone_during_the_up_waits_for_it_to_finish_and_exits_130(tmp_path, serve, cacert):
+    """Only the command gets it, as when Ctrl-C reaches the CLI too late or `kill -INT` names the command."""
     stand_in = deployed(tmp_path, maintenance=False)
     distribution = serve(edge(stand_in.project_dir))
+    point = f"up:during:{RECORD}"
+    stand_in.hold(STACK, point)
     command = start_on(stand_in, "--yes", "--no-wait", "--connect", distribution.endpoint, "--cacert", cacert,
                        stderr=subprocess.STDOUT)
+    stand_in.wait_held(point)
+    command.send_signal(signal.SIGINT)
     lines = []
     for line in command.stdout:  # each line as the command prints it (line-buffered through a pipe)
         lines.append(line)
-        if line.startswith("  the record "):
-            time.sleep(0.5)  # the up has started: the stand-in takes seconds to run the program
-            # Only the command gets it, as when Ctrl-C reaches the CLI too late or not at all.
-            command.send_signal(signal.SIGINT)
+        if "waiting for it to end" in line:
+            stand_in.release(point)
     output = "".join(lines)
     assert command.wait(timeout=120) == 130, output
     assert "Traceback" not in output, output
-    assert "Ctrl-C: Pulumi goes on with the update it has started; waiting for it to end" in output
+    assert "Ctrl-C: Pulumi finishes the step in flight and cancels the rest; waiting for it to end" in output
     assert f"python -m maintenance status {STACK}" in output
-    assert output.splitlines()[-1].startswith(f"interrupted, the update finished: {STACK} is in maintenance (")
+    assert output.splitlines()[-1].startswith(f"interrupted (Ctrl-C), the update finished: {STACK} is in maintenance (")
     assert stack_file_mode(stand_in) == "true" and stand_in.outputs(STACK)["mode"] == "maintenance"

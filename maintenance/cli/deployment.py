@@ -8,8 +8,9 @@ as its step ends (pkg/backend/snapshot.go: the SnapshotManager saves the snapsho
 begins and ends). An `up` cancelled, failed or killed after the record moved leaves
 the record moved and `mode` as it was. A step cut off mid-call (the CLI killed) stays in the
 state as a pending operation (sdk/go/common/apitype/core.go, DeploymentV3.PendingOperations,
-OperationV2 with type "creating", "updating", "deleting"...): Pulumi does not know where that
-resource is until `pulumi refresh` reads it.
+OperationV2 with type "creating", "updating", "deleting"...): "These resources are in an unknown
+state ... you can repair your stack using `pulumi refresh` which will refresh the state from the
+provider ... and clear the pending operations" (Pulumi docs, "Interrupted updates").
 """
 
 from __future__ import annotations

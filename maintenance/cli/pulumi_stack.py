@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
@@ -155,7 +157,14 @@ def pulumi_error(error: Exception) -> str:
     if not lines:
         last = [text for text in (raw.strip() for raw in str(error).splitlines()) if text][-1:]
         lines = [text.split(":", 1)[1].strip() if text.startswith(("stdout:", "stderr:")) else text for text in last]
-    return "\n".join(dict.fromkeys(lines)) or "no message"
+    text = "\n".join(dict.fromkeys(line for line in lines if line))
+    if text and not text.startswith("code:"):
+        return text
+    # Nothing said: the SDK's CommandResult gives the exit code, negative for a signal (subprocess's returncode).
+    code = re.search(r"code: (-?\d+)", str(error))
+    if code and int(code.group(1)) < 0:
+        return f"the Pulumi CLI was ended by {signal.Signals(-int(code.group(1))).name}, without a message"
+    return f"the Pulumi CLI exited with code {code.group(1)}, without a message" if code else "no message"
 
 
 def _config_key(key: str) -> str:
@@ -299,6 +308,9 @@ def open_stack(name: str, cwd: Path) -> PulumiStack:
         raise PulumiUnavailable(f"the Pulumi CLI cannot be used: {error}") from None
     except (OSError, subprocess.CalledProcessError) as error:
         raise PulumiUnavailable(f"`pulumi version` failed ({error}): reinstall the CLI; {INSTALL_HINT}") from None
+    # The SDK warns from its event server's thread when the CLI ends mid-stream (a signal, a kill): the
+    # commands never rely on the stream's end, they read where the deployment is from the state.
+    warnings.filterwarnings("ignore", message="Error in event stream", category=UserWarning)
     workspace = automation.LocalWorkspace(work_dir=str(cwd.resolve()), pulumi_command=command)
     try:
         workspace.who_am_i()

@@ -1,0 +1,293 @@
+"""A window that survives interruptions: `on` stopped in every phase, by every signal, by kill -9.
+
+Against the stand-in `pulumi` (tests/pulumi_stand_in), which models what these rules depend on, each with
+its source: the file backend's lock on `up` (pkg/backend/diy/lock.go); the first SIGINT or SIGTERM
+finishing the step in flight and ending with "update canceled", a second ending the CLI at once
+(pkg/backend, cancellationScopeSource.NewScope); the state saved after each step, with a pending operation
+while a step runs; Go's default death on SIGHUP, and on SIGPIPE once its output's reader is gone.
+
+How each signal arrives, as it does for an operator:
+- SIGINT and SIGHUP go to the whole process group, as a terminal sends them (Ctrl-C; a closed terminal):
+  the command and the `pulumi` it runs both get one;
+- SIGTERM and kill -9 go to the command alone, as `timeout`, `kill PID` or a CI runner send them.
+
+Every row ends with the stack file, the deployed record and the `mode` output agreeing, or with a line
+naming how they differ and the command that reconciles them, which the test then runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from commands import DOMAIN, LIVE_TARGET, process_running
+from maintenance.cli.pulumi_stack import FORWARD_AFTER
+from pulumi_stand_in import StandIn
+# Fixtures: the test CA, the HTTPS servers on loopback, the real edge behind them, dnsmasq.
+from test_preflight import ca, cacert, edge, serve  # noqa: F401
+from test_status import dnsmasq  # noqa: F401
+from test_window import RECORD, STACK, deployed, ran, record_target, stack_file_mode, switch
+
+PHASES = {
+    "preview": "preview",
+    "up, before the record moved": "up:start",
+    "up, while the record changes": f"up:during:{RECORD}",
+    "up, after the record moved": f"up:after:{RECORD}",
+}
+BY_GROUP = (signal.SIGINT, signal.SIGHUP)
+
+
+class Running:
+    """`on` running in its own session (so that a group's signal reaches it and its `pulumi` only)."""
+
+    def __init__(self, stand_in: StandIn, *arguments: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), "--yes",
+             *arguments],
+            env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+            # Python turns SIGINT into KeyboardInterrupt only if its parent left it at the default
+            # (Python docs, signal, "General rules"), which a CI job started with & does not.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
+        self._reader.start()
+
+    def send(self, signum: int) -> None:
+        if signum in BY_GROUP:
+            os.killpg(self.process.pid, signum)
+        else:
+            self.process.send_signal(signum)
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            assert time.monotonic() < deadline, f"never saw {text!r}:\n{self.output}"
+            time.sleep(0.05)
+
+    def end(self, timeout: float = 120) -> int:
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=10)
+        assert "Traceback" not in self.output and "Warning" not in self.output, self.output
+        return code
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    @property
+    def last_line(self) -> str:
+        return self.lines[-1].rstrip("\n") if self.lines else ""
+
+
+@pytest.fixture
+def start_on(serve, cacert):
+    """`on` with its preflight against the real edge on loopback, without waiting for DNS."""
+
+    def start(stand_in: StandIn, *arguments: str) -> Running:
+        distribution = serve(edge(stand_in.project_dir))
+        return Running(stand_in, "--connect", distribution.endpoint, "--cacert", cacert, *arguments)
+
+    return start
+
+
+def stopped_at(stand_in: StandIn, start_on, point: str, signum: int) -> Running:
+    """`on` stopped by signum while the stand-in waits at point; the stand-in then goes on."""
+    stand_in.hold(STACK, point)
+    command = start_on(stand_in, "--no-wait")
+    stand_in.wait_held(point)
+    command.send(signum)
+    if signum == signal.SIGTERM:
+        # The command passes SIGTERM on to the CLI as its SIGINT once the CLI has not said it is cancelling.
+        time.sleep(FORWARD_AFTER + 1)
+    elif signum != signal.SIGKILL:
+        command.wait_for("waiting for it to end" if point.startswith("up") else "stopping once Pulumi has ended")
+    stand_in.release(point)
+    return command
+
+
+def agreement(stand_in: StandIn) -> tuple[str, str, str]:
+    """The stack file's mode, the deployed record's, and the `mode` output, as on/off/status read them."""
+    maintenance_target = stand_in.deployed(STACK, "aws:cloudfront/distribution:Distribution")["outputs"]["domainName"]
+    record = "maintenance" if record_target(stand_in) == maintenance_target else "live"
+    return ("maintenance" if stack_file_mode(stand_in) == "true" else "live", record, stand_in.outputs(STACK)["mode"])
+
+
+def finish(stand_in: StandIn, start_on) -> Running:
+    """Runs the `on` a stopped one named, and sees everything agree afterwards."""
+    command = start_on(stand_in, "--no-wait")
+    assert command.end() == 0, command.output
+    assert agreement(stand_in) == ("maintenance", "maintenance", "maintenance")
+    return command
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_during_the_preview_puts_the_stack_file_back(tmp_path, start_on, signum):
+    stand_in = deployed(tmp_path, maintenance=False)
+    command = stopped_at(stand_in, start_on, "preview", signum)
+    assert command.end() == 128 + signum, command.output
+    name = "Ctrl-C" if signum == signal.SIGINT else signum.name
+    assert f"{name}: stopped before the update" in command.output
+    assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in command.output
+    assert agreement(stand_in) == ("live", "live", "live") and not ran(stand_in, "up")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_before_the_record_moved_cancels_the_up_and_puts_the_stack_file_back(tmp_path, start_on, signum):
+    stand_in = deployed(tmp_path, maintenance=False)
+    command = stopped_at(stand_in, start_on, "up:start", signum)
+    assert command.end() == 128 + signum, command.output
+    name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+    assert "update canceled" in command.output
+    assert command.last_line.startswith(
+        f"interrupted ({name}) before the record moved, Pulumi.{STACK}.yaml put back: {STACK} is in live (")
+    assert command.last_line.endswith(f"next: python -m maintenance on {STACK}")
+    assert agreement(stand_in) == ("live", "live", "live") and not stand_in.locks(STACK)
+
+
+@pytest.mark.parametrize("point", [PHASES["up, while the record changes"], PHASES["up, after the record moved"]])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_after_the_record_moved_keeps_the_stack_file_and_names_the_true_mode(tmp_path, start_on, signum,
+                                                                                        point):
+    """The issue's first defect: the `mode` output still said live, so the file was put back while the record moved."""
+    stand_in = deployed(tmp_path, maintenance=False)
+    command = stopped_at(stand_in, start_on, point, signum)
+    assert command.end() == 128 + signum, command.output
+    name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+    assert command.last_line.startswith(f"interrupted ({name}) after the record moved, Pulumi.{STACK}.yaml says "
+                                        f"maintenance: {STACK} is in maintenance (")
+    assert command.last_line.endswith(f"next: python -m maintenance on {STACK}")
+    # The file and the record agree; the mode output lags until an up succeeds, which the next `on` makes.
+    assert agreement(stand_in) == ("maintenance", "maintenance", "live") and not stand_in.locks(STACK)
+    again = finish(stand_in, start_on)
+    assert ("note: the mode output says live, while the stack file and the deployed record say maintenance: the last "
+            f"update did not finish; python -m maintenance on {STACK} records it") in again.output
+
+
+def test_a_closed_terminal_while_the_record_changes_leaves_a_pending_operation_and_says_refresh(tmp_path, start_on):
+    """SIGHUP reaches the CLI too, which does not handle it (Go's default: it dies mid-step, lock and all)."""
+    stand_in = deployed(tmp_path, maintenance=False)
+    command = stopped_at(stand_in, start_on, PHASES["up, while the record changes"], signal.SIGHUP)
+    assert command.end() == 129, command.output
+    assert command.last_line.startswith(
+        f"interrupted (SIGHUP): the last update was cut off while updating record (a pending operation in the state)")
+    assert command.last_line.endswith(f"next: pulumi refresh -s {STACK}, then python -m maintenance on {STACK}")
+    assert stack_file_mode(stand_in) == "true"
+    # The next command refuses before it changes anything, with the same way out.
+    again = start_on(stand_in)
+    assert again.end() == 1, again.output
+    assert "refused: the last update was cut off while updating record" in again.output
+    assert not [call for call in stand_in.calls()[-6:] if call[:2] == ["config", "set"]]
+    heal(stand_in, start_on)
+
+
+@pytest.mark.parametrize("point", ["up:start", PHASES["up, after the record moved"]])
+def test_a_closed_terminal_during_the_up_leaves_pulumi_s_lock_and_the_next_on_says_how_to_clear_it(tmp_path, start_on,
+                                                                                                  point):
+    stand_in = deployed(tmp_path, maintenance=False)
+    command = stopped_at(stand_in, start_on, point, signal.SIGHUP)
+    assert command.end() == 129, command.output
+    moved = point != "up:start"
+    assert agreement(stand_in)[:2] == (("maintenance",) * 2 if moved else ("live",) * 2)
+    [lock] = stand_in.locks(STACK)
+
+    blocked = start_on(stand_in)
+    assert blocked.end() == 1, blocked.output
+    assert "error: the stack is currently locked by 1 lock(s)." in blocked.output
+    assert f"{lock.name}?no_tmp_dir=true: created by " in blocked.output
+    assert f"has ended: clear the lock with pulumi cancel -s {STACK}, then run this command again" in blocked.output
+    assert agreement(stand_in)[:2] == (("maintenance",) * 2 if moved else ("live",) * 2)
+
+    assert stand_in.run("cancel", "--yes", "-s", STACK).returncode == 0
+    finish(stand_in, start_on)
+
+
+@pytest.mark.parametrize("point", list(PHASES.values()))
+def test_kill_9_of_on_in_any_phase_is_seen_by_the_next_command_and_healed_by_it(tmp_path, start_on, point):
+    """The issue's second defect: after kill -9, `off` and `on` never healed."""
+    stand_in = deployed(tmp_path, maintenance=False)
+    stand_in.hold(STACK, point)
+    command = start_on(stand_in, "--no-wait")
+    left_behind = stand_in.wait_held(point)
+    command.send(signal.SIGKILL)
+    assert command.end() == -signal.SIGKILL
+    stand_in.release(point)
+    # The `pulumi` it left goes on until its next write finds no reader (SIGPIPE), leaving the lock it held.
+    deadline = time.monotonic() + 60
+    while process_running(left_behind):
+        assert time.monotonic() < deadline, "the stand-in never ended"
+        time.sleep(0.1)
+    file_mode, record, _ = agreement(stand_in)
+    assert file_mode == "maintenance", "kill -9 leaves the stack file as set"
+
+    status = switch(stand_in, "status", "--resolver", "127.0.0.1:9")
+    if record == "live":
+        assert status.returncode == 2
+        assert status.stderr.startswith(
+            "error: the stack file says maintenance but the deployed record points at live: the last switch did not "
+            f"finish; python -m maintenance on {STACK} finishes it")
+    heal(stand_in, start_on)
+
+
+def heal(stand_in: StandIn, start_on, rounds: int = 3) -> None:
+    """Runs `on` again, doing what each refusal says first (clear a dead process's lock, refresh a cut-off step)."""
+    for _ in range(rounds):
+        command = start_on(stand_in, "--no-wait")
+        if command.end() == 0:
+            assert agreement(stand_in) == ("maintenance", "maintenance", "maintenance")
+            return
+        assert "pulumi cancel -s" in command.output or "pulumi refresh -s" in command.output, command.output
+        if f"clear the lock with pulumi cancel -s {STACK}, then run this command again" in command.output:
+            assert stand_in.run("cancel", "--yes", "-s", STACK).returncode == 0
+        if f"run pulumi refresh -s {STACK}, then this command again" in command.output:
+            refreshed = stand_in.run("refresh", "--yes", "-s", STACK)
+            assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    pytest.fail(f"on did not heal the stack in {rounds} rounds")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_during_the_wait_leaves_the_switch_done(tmp_path, serve, cacert, dnsmasq, signum):
+    stand_in = deployed(tmp_path, maintenance=False)
+    distribution = serve(edge(stand_in.project_dir))
+    dns = dnsmasq({DOMAIN: LIVE_TARGET})  # DNS never agrees: the command waits
+    command = Running(stand_in, "--connect", distribution.endpoint, "--cacert", cacert, "--nameserver", dns.endpoint,
+                      "--resolver", dns.endpoint, "--wait-timeout", "120")
+    command.wait_for("agree with maintenance")
+    command.send(signum)
+    assert command.end() == 128 + signum, command.output
+    assert agreement(stand_in) == ("maintenance", "maintenance", "maintenance")
+
+
+def test_a_second_window_command_on_the_checkout_waits_then_names_the_first(tmp_path, start_on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    stand_in.hold(STACK, "preview")
+    first = start_on(stand_in, "--no-wait")
+    stand_in.wait_held("preview")
+    second = switch(stand_in, "off", "--yes", "--no-wait")
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert second.stderr.startswith(f"error: another window command is running on Pulumi.{STACK}.yaml in this "
+                                    f"checkout: pid {first.process.pid}, `python -m maintenance on {STACK}`, started ")
+    assert second.stdout == ""
+    stand_in.release("preview")
+    assert first.end() == 0, first.output
+    assert agreement(stand_in) == ("maintenance", "maintenance", "maintenance")
+
+
+def test_a_record_moved_by_another_operator_after_the_preview_is_refused_before_the_up(tmp_path, start_on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    stand_in.hold(STACK, "preview")
+    command = start_on(stand_in, "--no-wait")
+    stand_in.wait_held("preview")
+    # Another machine's `on` lands while this one's preview runs.
+    stand_in.edit_deployed(STACK, RECORD, "record", "records", ["other-operator.cloudfront.net"])
+    stand_in.release("preview")
+    assert command.end() == 1, command.output
+    assert "refused: the deployment changed since the preview (another operator?): record records; nothing applied" \
+        in command.output
+    assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
