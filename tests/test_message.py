@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from html import escape
 
 import pytest
@@ -142,3 +145,26 @@ def test_the_bound_said_is_the_cache_models():
     """tests/test_cache.py models the bound from the declared caching; message says the same number."""
     policy = MANAGED_CACHE_POLICIES[CACHING_OPTIMIZED_POLICY_ID]
     assert PAGE_BOUND_SECONDS == CACHE_LAYERS * edge_ttl(OBJECT_CACHE_CONTROL, policy)
+
+
+def test_ctrl_c_during_an_up_that_finishes_publishes_and_exits_130(tmp_path):
+    """Only the command gets the Ctrl-C (`kill -INT`): Pulumi finishes, and the exit still says it was interrupted."""
+    stand_in = deployed(tmp_path, maintenance=False)
+    point = f"up:during:{FUNCTION}"
+    stand_in.hold(STACK, point)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "maintenance", "message", STACK, TEXT, "--yes", "--cwd", str(stand_in.project_dir)],
+        env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    stand_in.wait_held(point)
+    command.send_signal(signal.SIGINT)
+    lines = []
+    for line in command.stdout:
+        lines.append(line)
+        if "waiting for it to end" in line:
+            stand_in.release(point)
+    output = "".join(lines)
+    assert command.wait(timeout=120) == 130, output
+    assert "Traceback" not in output
+    assert lines[-1].startswith("published (preview "), output
+    assert stack_file_values(stand_in)["message"] == TEXT and TEXT in function_code(stand_in)
