@@ -209,17 +209,26 @@ class StreamingServer(_ServerThread):
     """A TCP (or, with a trustme certificate, TLS) server writing each connection the chunks `answer()` yields.
 
     For answers no well-behaved server sends: one that drips a few bytes at a time, or one too big to hold.
+    With keep_alive, each request a connection brings gets a fresh answer(), until the client closes it;
+    `connections` counts the connections accepted.
     """
 
-    def __init__(self, answer, certificate=None):
+    def __init__(self, answer, certificate=None, keep_alive: bool = False):
+        self.connections = 0
+        streaming = self
+
         class Handler(socketserver.BaseRequestHandler):
             def handle(self):
-                self.request.recv(65536)  # the request: every answer here is the same
-                try:
-                    for chunk in answer():
-                        self.request.sendall(chunk)
-                except OSError:  # the client gave up, as it should
-                    pass
+                streaming.connections += 1
+                # The request: every answer here is the same. An empty read is the client closing.
+                while self.request.recv(65536):
+                    try:
+                        for chunk in answer():
+                            self.request.sendall(chunk)
+                    except OSError:  # the client gave up, as it should
+                        return
+                    if not keep_alive:
+                        return
 
         server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True

@@ -62,6 +62,17 @@ def test_any_other_step_refuses_the_switch(unexpected):
     assert with_the_switch.unexpected == (unexpected,)
 
 
+@pytest.mark.parametrize("op", [op.value for op in OpType if op not in (OpType.SAME, OpType.UPDATE)])
+def test_only_an_update_is_allowed_even_when_it_changes_only_the_allowed_keys(op):
+    # A replace of the record changing only `records` still deletes it and creates it again: a gap in DNS.
+    record = step(op, RECORD, "record", ["records"], {"records": [LIVE_TARGET]}, {"records": [MAINTENANCE_TARGET]})
+    verdict = judge([*unchanged(), record], SWITCH)
+    assert verdict.unexpected == (record,) and verdict.changes == ()
+    for type_, name, key in ((PAGE_OBJECT, "page-index.html", "content"), (FUNCTION, "maintenance-responses", "code")):
+        message = step(op, type_, name, [key])
+        assert judge([*unchanged(), message], MESSAGE).unexpected == (message,)
+
+
 def test_a_second_update_of_a_record_refuses():
     second = step("update", RECORD, "record", ["records"])
     verdict = judge([record_update(), second], SWITCH)

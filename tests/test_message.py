@@ -97,25 +97,30 @@ def test_a_message_never_moves_the_record(tmp_path):
 def test_a_failed_up_puts_the_stack_file_back_when_nothing_was_applied(tmp_path):
     stand_in = deployed(tmp_path, maintenance=False)
     before = function_code(stand_in), page(stand_in)
-    stand_in.fail_next_change(STACK, FUNCTION, "AccessDenied: cloudfront:UpdateFunction")
+    # Both changes are refused, so the first, whichever the engine runs, fails before anything is applied.
+    refusals = {FUNCTION: "AccessDenied: cloudfront:UpdateFunction", PAGE_OBJECT: "AccessDenied: s3:PutObject"}
+    for resource_type, message in refusals.items():
+        stand_in.fail_next_change(STACK, resource_type, message)
     result = switch(stand_in, "message", TEXT, "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "AccessDenied: cloudfront:UpdateFunction" in result.stderr
+    failed = [resource_type for resource_type in refusals if resource_type not in stand_in.backend.faults()[STACK]]
+    assert len(failed) == 1 and refusals[failed[0]] in result.stderr
     assert f"Pulumi.{STACK}.yaml put back: message removed" in result.stdout
     assert stack_file_values(stand_in)["message"] is None and (function_code(stand_in), page(stand_in)) == before
 
 
 def test_a_failed_up_keeps_the_new_values_when_a_change_was_applied(tmp_path):
     stand_in = deployed(tmp_path, maintenance=False)
-    stand_in.fail_next_change(STACK, PAGE_OBJECT, "AccessDenied: s3:PutObject")
+    stand_in.fail_next_change(STACK, FUNCTION, "AccessDenied: cloudfront:UpdateFunction")
     result = switch(stand_in, "message", TEXT, "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "AccessDenied: s3:PutObject" in result.stderr
-    # The stand-in applies the function first (the real engine may run the two in either order).
-    assert (f"applied before the update stopped: the edge function maintenance-responses; Pulumi.{STACK}.yaml keeps the "
+    assert "AccessDenied: cloudfront:UpdateFunction" in result.stderr
+    # The stand-in applies the page object first, as the program declares it (the real engine may run the two
+    # in either order: tests/pulumi_stand_in/engine.py).
+    assert (f"applied before the update stopped: the page object page-index.html; Pulumi.{STACK}.yaml keeps the "
             "new values: run this command again to finish") in result.stdout
-    assert stack_file_values(stand_in)["message"] == TEXT and TEXT in function_code(stand_in)
-    assert escape(TEXT) not in page(stand_in)
+    assert stack_file_values(stand_in)["message"] == TEXT and escape(TEXT) in page(stand_in)
+    assert TEXT not in function_code(stand_in)
 
 
 def test_a_dry_run_previews_and_puts_the_stack_file_back(tmp_path):

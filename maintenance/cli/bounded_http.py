@@ -5,6 +5,14 @@ bytes at a time keeps a request going as long as it likes (encode/httpx#1450, "l
 'attack' on client", open, no total timeout). httpcore, under httpx, takes a network backend of one's
 own (httpcore docs, "Network Backends", "Custom network backends"): this one gives each connect, read
 and write only the time left before the deadline.
+
+The deadline is each request's own, not the command's: `timeout` seconds from the moment the request
+is sent, for connecting (unless a kept-alive connection is free), sending and the whole answer. So
+preflight's checks, sent one after another through one client, each get the full --timeout, as its
+help says ("seconds for each answer"), and status's HTTP check its --query-timeout. A connection kept
+alive from an earlier request reads under the current request's deadline: every stream asks the
+backend for it at each operation (tests/test_bounded_http.py sends two answers that each fit the
+timeout, together not, over one connection).
 """
 
 from __future__ import annotations
@@ -91,7 +99,8 @@ class BoundedClient:
     """An httpx client whose every request gets `timeout` seconds for its whole answer.
 
     No proxy from the environment: it would not reach the target's own address. Redirects are not
-    followed: a redirect is an answer to report.
+    followed: a redirect is an answer to report. One request at a time: the deadline is the client's,
+    reset by each fetch (preflight's checks run in turn; status makes a client per HTTP check).
     """
 
     def __init__(self, context: ssl.SSLContext, timeout: float, headers: Optional[dict[str, str]] = None):
@@ -106,6 +115,7 @@ class BoundedClient:
     def fetch(self, method: str, url: str, headers: dict[str, str],
               extensions: Optional[dict] = None) -> BoundedResponse:
         """The answer, its body read up to BODY_LIMIT; httpx.HTTPError when it fails or is slow."""
+        # A fresh deadline for every request: the kept-alive connection from an earlier one reads under it too.
         self._backend.deadline = time.monotonic() + self.timeout
         request = self._client.build_request(method, url, headers=headers, extensions=extensions)
         response = self._client.send(request, stream=True)

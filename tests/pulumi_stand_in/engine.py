@@ -7,6 +7,15 @@ in the backend, as the engine's step generator does without a provider diff
 `same`; a changed input an `update`, or a `replace` when the provider marks that input ForceNew;
 a deployed resource the program no longer registers a `delete`.
 
+The steps follow the program's declaration order. The real engine runs the steps of independent
+resources concurrently ("as concurrently as possible relative to the dependencies in your program",
+Pulumi blog, "Continue on Error in the Pulumi CLI"; `pulumi up --parallel` "defaults to unbounded"),
+in no order a test can count on; the stand-in applies one step at a time, and needs one that every run
+repeats. The mock runtime's registration order is not one: the SDK sends each RegisterResource from
+the event loop's thread pool (pulumi runtime/resource.py, run_in_executor), so two resources ready
+together reach the mock in whichever order their threads run. Declaration order is one the engine may
+run them in: a resource can only depend on one declared before it.
+
 Not modelled: provider resources (`pulumi:providers:aws`), dependencies and resource options in
 plans, unknown values during a preview, and detailed diffs below the top-level key.
 """
@@ -18,6 +27,8 @@ import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
+
+import pulumi
 
 from maintenance.settings import SettingsError, read_stack_config
 from mock_aws import MockProgram
@@ -56,7 +67,7 @@ class Resource:
 @dataclass
 class ProgramRun:
     config: dict
-    resources: list[Resource]  # in registration order, the stack first
+    resources: list[Resource]  # in declaration order, the stack first
 
     @property
     def outputs(self) -> dict:
@@ -115,15 +126,24 @@ def run_program(project_dir: Path, stack: str) -> ProgramRun:
     except SettingsError as error:
         raise ProgramError(str(error)) from None
     program = MockProgram.for_config(stack, config)
+    declared: list[str] = []
+
+    def declaring_program():
+        # A resource's constructor runs the stack's transformations before it registers (pulumi resource.py,
+        # Resource.__init__); this one changes nothing (None) and sees each name in declaration order.
+        pulumi.runtime.register_stack_transformation(lambda args: declared.append(args.name))
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
     try:
-        run = program.run(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__"))
+        run = program.run(declaring_program)
     except Exception as error:  # the language host reports a failed program as an error diagnostic
         raise ProgramError(str(error) or type(error).__name__) from None
     root = Resource(stack_urn(stack), STACK_TYPE, f"{PROJECT}-{stack}", False, "", "",
                     {}, _plain(run.outputs))
     resources = [root]
     urns = {}
-    for name, registered in run.resources.items():
+    for name in sorted(run.resources, key=declared.index):
+        registered = run.resources[name]
         options = run.options[name]
         parent_name = options["parent"].rsplit("::", 1)[1]
         parent = urns.get(parent_name, root.urn)
