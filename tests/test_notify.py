@@ -178,6 +178,7 @@ def test_a_url_that_is_not_https_is_never_contacted(url):
         "notification not sent: notifyUrl must be an https:// URL such as https://hooks.slack.com/services/...")
 
 
-def test_it_never_raises_even_for_a_url_httpx_refuses(context):
-    problem = _notify("https://exa mple.com/hook", context)
-    assert problem.startswith("notification not sent to https://exa mple.com: ")
+@pytest.mark.parametrize("host", ["a..b", "xn--a.com", "exa mple.com"])
+def test_it_never_raises_even_for_a_host_httpx_refuses(context, host):
+    problem = _notify(f"https://{host}/hook", context)
+    assert problem.startswith(f"notification not sent to https://{host}: ")

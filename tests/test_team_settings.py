@@ -207,7 +207,7 @@ def test_no_hint_outside_git_without_git_or_when_git_hangs(tmp_path, monkeypatch
     assert stack_file_commit_hint(tmp_path / "gone" / "Pulumi.window.yaml") is None
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "git").write_text("#!/bin/sh\nexec sleep 30\n")
+    (bin_dir / "git").write_text("#!/bin/sh\nexec /bin/sleep 30\n")
     (bin_dir / "git").chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
     started = datetime.now()

@@ -81,8 +81,8 @@ def notify(url: str, *, text: str, stack: str, mode: str, reason: Optional[str],
         response = client.fetch("POST", url, {"Content-Type": "application/json"}, content=body)
     except httpx.HTTPError as error:
         return f"notification not sent to {where}: {_failure(error, timeout)}"
-    # ValueError: httpx refusing a URL that urlsplit took (e.g. a host the idna codec refuses).
-    except (OSError, ValueError) as error:
+    # httpx refusing a URL that urlsplit took: InvalidURL, or ValueError from the idna codec (a..b, xn--a).
+    except (OSError, ValueError, httpx.InvalidURL) as error:
         return f"notification not sent to {where}: {error}"
     finally:
         client.close()
