@@ -582,6 +582,11 @@ def _stack_file(project_dir: Path, stack: str) -> Path:
     return project_dir / f"Pulumi.{parts[-1]}.yaml"
 
 
+def stack_file_path(project_dir: Path, stack: str) -> Path:
+    """Pulumi.STACK.yaml for the stack's name (ORG/ and ORG/PROJECT/ dropped); SettingsError for a name that is no stack's."""
+    return _stack_file(project_dir, stack)
+
+
 # Why a key a command needs is no secret: the fix drops --secret without losing anything.
 _NO_SECRET = {
     "maintenance": "it only says whether maintenance is on, which the public DNS record shows anyway",

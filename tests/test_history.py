@@ -255,3 +255,15 @@ def test_who_labels_each_fact_with_pulumis_key():
                                            (3 * 3600 + 5 * 60 + 9, "3h 05m"), (86400 * 2 + 3600 * 4, "2d 4h")])
 def test_durations_read_at_a_glance(seconds, text):
     assert duration_text(timedelta(seconds=seconds)) == text
+
+
+def test_outside_git_an_update_records_only_how_it_ran(tmp_path):
+    project = project_copy(tmp_path)
+    stack_file(project, maintenance=False)
+    stand_in = StandIn(project, tmp_path / "backend")
+    stand_in.deploy(STACK)
+    up(stand_in, True, None)
+    result = history(stand_in)
+    assert result.stdout.splitlines()[2].endswith("  (no message)  by exec.kind cli")
+    [window] = json.loads(history(stand_in, "--json").stdout)["windows"]
+    assert window["updates"][0]["environment"] == {"exec.kind": "cli"}

@@ -4,6 +4,7 @@ receiver can fail (refused, slow, untrusted, an error answer), each one line and
 import http.server
 import json
 import ssl
+import subprocess
 import threading
 import time
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ import pytest
 import trustme
 
 from loopback_servers import StreamingServer, closed_port, dripping, http_answer
-from maintenance.cli.notify import notice_document, notice_text, notify
+from maintenance.cli.notify import notice_document, notice_text, notify, notify_stack, operator
 
 UNTIL = datetime(2026, 12, 4, 7, 0, tzinfo=timezone.utc)
 NOTICE = dict(stack="production", mode="maintenance", reason="db upgrade", until=UNTIL, by="Ada Lovelace")
@@ -47,6 +48,8 @@ class Receiver:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        # A client that refuses the certificate ends the handshake: expected here, not worth a traceback.
+        self.server.handle_error = lambda request, address: None
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         certificate.configure_cert(context)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
@@ -182,3 +185,50 @@ def test_a_url_that_is_not_https_is_never_contacted(url):
 def test_it_never_raises_even_for_a_host_httpx_refuses(context, host):
     problem = _notify(f"https://{host}/hook", context)
     assert problem.startswith(f"notification not sent to https://{host}: ")
+
+
+# --- the notice of a window command, from the stack's own notifyUrl ----------------------
+
+class _Value:
+    def __init__(self, value):
+        self.value, self.secret = value, True
+
+
+class _Stack:
+    """A PulumiStack as notify_stack uses it: its name, and values() with secrets decrypted."""
+
+    def __init__(self, url=None, failure=None):
+        self.name, self.url, self.failure = "production", url, failure
+
+    def values(self, keys):
+        if self.failure:
+            from maintenance.cli.pulumi_stack import PulumiFailed
+            raise PulumiFailed(self.failure)
+        return {key: _Value(self.url) if key == "notifyUrl" and self.url else None for key in keys}
+
+
+def test_the_stacks_notify_url_gets_the_commands_notice(receiver, context):
+    server = receiver()
+    assert notify_stack(_Stack(server.url), command="off", mode="live", reason="done", until=None, by="Ada",
+                        context=context) is None
+    assert json.loads(server.requests[0]["body"]) == {
+        "text": "production: maintenance off, the API is live: done; by Ada", "stack": "production", "mode": "live",
+        "reason": "done", "until": None, "by": "Ada"}
+
+
+def test_no_notify_url_no_notice_and_an_unreadable_one_is_one_line():
+    assert notify_stack(_Stack(), command="on", mode="maintenance", reason=None, until=None, by=None) is None
+    problem = notify_stack(_Stack(failure="error: passphrase must be set\nmore"), command="on", mode="maintenance",
+                           reason=None, until=None, by=None)
+    assert problem == "notification not sent: the stack's notifyUrl could not be read (error: passphrase must be set)"
+
+
+def test_the_operator_is_gits_user_name_else_the_login_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.gitconfig
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("USER", "ada")
+    monkeypatch.setenv("LOGNAME", "ada")
+    assert operator(tmp_path) == "ada"
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=30)
+    subprocess.run(["git", "config", "user.name", "Ada Lovelace"], cwd=tmp_path, check=True, timeout=30)
+    assert operator(tmp_path) == "Ada Lovelace"

@@ -11,7 +11,9 @@ import pytest
 from commands import stack_file
 from maintenance.cli.options import until_ahead
 from maintenance.cli.shared_truth import stack_file_commit_hint
-from maintenance.settings import SettingsError, load_from_stack_file, parse_settings, passphrase_problem
+from maintenance.settings import (
+    SettingsError, load_from_stack_file, parse_settings, passphrase_problem, stack_file_path,
+)
 from mock_aws import MockProgram, run_program
 
 NOW = datetime(2026, 12, 4, 5, 0, tzinfo=timezone.utc)
@@ -215,3 +217,12 @@ def test_no_hint_outside_git_without_git_or_when_git_hangs(tmp_path, monkeypatch
     assert datetime.now() - started < timedelta(seconds=5)
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert stack_file_commit_hint(tmp_path / "Pulumi.window.yaml") is None
+
+
+def test_the_passphrase_check_finds_a_qualified_stacks_file(tmp_path):
+    (tmp_path / "Pulumi.window.yaml").write_text(PASSPHRASE_STACK)
+    path = stack_file_path(tmp_path, "acme/api-maintenance/window")
+    assert path == tmp_path / "Pulumi.window.yaml"
+    assert passphrase_problem(path, {}).startswith("Pulumi.window.yaml keeps its secrets with a passphrase")
+    with pytest.raises(SettingsError):
+        stack_file_path(tmp_path, "../window")

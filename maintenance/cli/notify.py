@@ -14,11 +14,14 @@ its timeout, the answer included (bounded_http); what went wrong comes back as o
 
 from __future__ import annotations
 
+import getpass
 import json
 import socket
 import ssl
+import subprocess
 from datetime import datetime, timezone
-from typing import Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
 from urllib.parse import urlsplit
 
 import httpx
@@ -26,6 +29,9 @@ import httpx
 from ..settings import notify_url
 from .answers import shown
 from .bounded_http import BoundedClient, is_slow, root_cause
+
+if TYPE_CHECKING:
+    from .pulumi_stack import PulumiStack
 
 NOTIFY_TIMEOUT = 5.0
 USER_AGENT = "api-maintenance-notify"
@@ -108,3 +114,36 @@ def _failure(error: httpx.HTTPError, timeout: float) -> str:
     if isinstance(cause, ConnectionRefusedError):
         return "connection refused"
     return f"{type(error).__name__}: {error}"
+
+
+def operator(cwd: Path, timeout: float = 5.0) -> Optional[str]:
+    """Who runs the command, for a notice's `by`: git's user.name where the project is, else the login name."""
+    try:
+        result = subprocess.run(["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL, timeout=timeout)
+        if result.returncode == 0 and result.stdout.strip():
+            return result.stdout.strip()
+    except (OSError, subprocess.SubprocessError, ValueError):
+        pass
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no LOGNAME/USER and no passwd entry, as in some containers
+        return None
+
+
+def notify_stack(pulumi: "PulumiStack", *, command: str, mode: str, reason: Optional[str],
+                 until: Optional[datetime], by: Optional[str], timeout: float = NOTIFY_TIMEOUT,
+                 context: Optional[ssl.SSLContext] = None) -> Optional[str]:
+    """The notice of a window command, to the stack's notifyUrl if it has one: None when sent or not
+    set, else one line to print. Reads the URL decrypted through Pulumi, as `up` does; never raises."""
+    from .pulumi_stack import PulumiFailed
+
+    try:
+        value = pulumi.values(["notifyUrl"])["notifyUrl"]
+    except PulumiFailed as error:
+        return f"notification not sent: the stack's notifyUrl could not be read ({(str(error).splitlines() or ['no message'])[0]})"
+    if value is None:
+        return None
+    text = notice_text(command, pulumi.name, mode, reason, until, by)
+    return notify(value.value, text=text, stack=pulumi.name, mode=mode, reason=reason, until=until, by=by,
+                  timeout=timeout, context=context)
