@@ -267,3 +267,17 @@ def test_outside_git_an_update_records_only_how_it_ran(tmp_path):
     assert result.stdout.splitlines()[2].endswith("  (no message)  by exec.kind cli")
     [window] = json.loads(history(stand_in, "--json").stdout)["windows"]
     assert window["updates"][0]["environment"] == {"exec.kind": "cli"}
+
+
+@pytest.mark.parametrize("arguments, error", [
+    (["../window"], "error: the stack '../window' is a path, not a stack name. Fix: give the stack's name, and the "
+                    "folder that holds its Pulumi.STACK.yaml with --cwd (e.g. production --cwd ../api-maintenance)"),
+    (["window", "--cwd", "/nonexistent/project"],
+     "error: --cwd '/nonexistent/project' is not a folder: give the folder that holds Pulumi.yaml"),
+])
+def test_a_path_for_a_stack_or_a_missing_folder_exits_2_before_pulumi_runs(tmp_path, arguments, error):
+    stand_in = StandIn(project_copy(tmp_path), tmp_path / "backend")
+    result = subprocess.run([sys.executable, "-m", "maintenance", "history", *arguments], env=stand_in.env,
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (2, error)
+    assert stand_in.calls() == []

@@ -15,6 +15,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..settings import SettingsError, stack_file_path
 from .answers import EXIT_USAGE, report_error, shown
 from .options import add_cwd_argument, add_stack_argument
 from .pulumi_stack import PulumiStack, PulumiUnavailable, open_stack, pulumi_error
@@ -91,8 +92,17 @@ def read_updates(pulumi: PulumiStack, limit: int, page_size: int = PAGE_SIZE) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    cwd = Path(args.cwd)
     try:
-        pulumi = open_stack(args.stack, Path(args.cwd))
+        stack_file_path(cwd, args.stack)  # a path, or a name that is no stack's, is refused as the other commands refuse it
+    except SettingsError as error:
+        return report_error(str(error), EXIT_USAGE, args.json)
+    # The history needs no stack file, but Pulumi runs in the project's folder, which must exist.
+    if not cwd.is_dir():
+        return report_error(f"--cwd {shown(args.cwd)} is not a folder: give the folder that holds Pulumi.yaml",
+                            EXIT_USAGE, args.json)
+    try:
+        pulumi = open_stack(args.stack, cwd)
     except PulumiUnavailable as error:
         return report_error(str(error), EXIT_USAGE, args.json)
     try:
