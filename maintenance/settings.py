@@ -78,6 +78,7 @@ class Settings:
     until: Optional[datetime]
     retry_after: int
     contact: Optional[str]
+    notify_url: Optional[str]
     region: Optional[str]
 
     @property
@@ -236,12 +237,27 @@ def _contact(raw: str) -> str:
     raise ValueError("must be an e-mail address or an https:// URL")
 
 
+def notify_url(raw: str) -> str:
+    """Where the window commands POST their notices: an https:// URL with a host, as a Slack
+    incoming webhook's is. Plain http would put the URL, its own credential, on the wire in clear text."""
+    text = raw.strip()
+    parts = urlsplit(text)
+    try:
+        parts.port  # refuses a port that is no number or out of range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() != "https" or not parts.hostname:
+        raise ValueError("must be an https:// URL such as https://hooks.slack.com/services/...")
+    return text
+
+
 @dataclass(frozen=True)
 class _Field:
     attribute: str
     parse: Callable[[str], object]
     example: str  # a value to show in the fix command
     default: object = None
+    hidden: bool = False  # a credential: an error never shows its value
 
 
 _FIELDS: dict[str, _Field] = {
@@ -260,6 +276,8 @@ _FIELDS: dict[str, _Field] = {
     "until": _Field("until", _until, "2026-12-01T06:00:00Z"),
     "retryAfter": _Field("retry_after", _integer_between(1, MAX_TTL), "300", 300),
     "contact": _Field("contact", _contact, "ops@example.com"),
+    # Read by the window commands only: the program declares no resource from it (tests/test_program.py).
+    "notifyUrl": _Field("notify_url", notify_url, "--secret https://hooks.slack.com/services/...", hidden=True),
 }
 
 KEYS = tuple(_FIELDS)
@@ -341,8 +359,9 @@ def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
             values[key] = field.parse(text)
         except ValueError as error:
             shown = text if len(text) <= 60 else text[:57] + "..."
+            got = "" if field.hidden else f", got {shown!r}"
             instead = shlex.quote(error.instead) if isinstance(error, _Refused) else None
-            problems.append(f"{PROJECT}:{key} {error}, got {shown!r}. Fix: {_fix(key, stack, instead)}")
+            problems.append(f"{PROJECT}:{key} {error}{got}. Fix: {_fix(key, stack, instead)}")
 
     domain = values.get("domain")
     if raw.get("domain") is None:
@@ -563,6 +582,11 @@ def _stack_file(project_dir: Path, stack: str) -> Path:
     return project_dir / f"Pulumi.{parts[-1]}.yaml"
 
 
+def stack_file_path(project_dir: Path, stack: str) -> Path:
+    """Pulumi.STACK.yaml for the stack's name (ORG/ and ORG/PROJECT/ dropped); SettingsError for a name that is no stack's."""
+    return _stack_file(project_dir, stack)
+
+
 # Why a key a command needs is no secret: the fix drops --secret without losing anything.
 _NO_SECRET = {
     "maintenance": "it only says whether maintenance is on, which the public DNS record shows anyway",
@@ -587,6 +611,40 @@ def load_from_stack_file(project_dir: Path, stack: str, needs: tuple[str, ...] =
                 f"here in clear text ({reason}; it is no secret). "
                 f"Fix: pulumi config set {key} {value} -s {stack} (without --secret)"
             )
+    if isinstance(config.get(f"{PROJECT}:notifyUrl"), str):
+        # Whoever has a webhook URL can post to the channel: Slack's own guides tell not to keep one
+        # in source code (docs.slack.dev, Java Slack SDK, "Incoming webhooks", Tip); a stack file is.
+        problems.append(
+            f"{PROJECT}:notifyUrl in {path.name} is in clear text, but a webhook URL is a credential (whoever "
+            f"has it can post). Fix: pulumi config set --secret notifyUrl \"$(pulumi config get notifyUrl "
+            f"-s {stack})\" -s {stack}"
+        )
     if problems:
         raise SettingsError(problems)
     return settings_from_config(config, stack)
+
+
+def passphrase_problem(stack_file_path: Path, environ: Mapping[str, str]) -> Optional[str]:
+    """Why Pulumi will stop on this stack's secrets before it changes anything, or None.
+
+    A stack file with `encryptionsalt` keeps its secrets with the passphrase provider, which takes the
+    passphrase from PULUMI_CONFIG_PASSPHRASE, else from the file PULUMI_CONFIG_PASSPHRASE_FILE names
+    (set counts, even empty: os.LookupEnv), and without either fails when it cannot prompt: "passphrase
+    must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables"
+    (pulumi/pulumi pkg/secrets/passphrase, readPassphraseImpl). A file that cannot be read is left to
+    read_stack_config to report.
+    """
+    if "PULUMI_CONFIG_PASSPHRASE" in environ or "PULUMI_CONFIG_PASSPHRASE_FILE" in environ:
+        return None
+    try:
+        document = yaml.safe_load(stack_file_path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(document, dict) or not document.get("encryptionsalt"):
+        return None
+    return (
+        f"{stack_file_path.name} keeps its secrets with a passphrase (encryptionsalt), and neither "
+        "PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set in this shell. Fix: export "
+        "PULUMI_CONFIG_PASSPHRASE_FILE=FILE (a file holding the stack's passphrase) or "
+        "PULUMI_CONFIG_PASSPHRASE, then run this again"
+    )

@@ -90,6 +90,14 @@ class BoundedResponse:
     tls_version: Optional[str]
 
 
+def root_cause(error: BaseException) -> BaseException:
+    """The exception under httpx's (preflight has its own copy, _root_cause)."""
+    # httpcore's pool re-raises with `from None`, so the chain goes on through __context__.
+    while (error.__cause__ or error.__context__) is not None:
+        error = error.__cause__ or error.__context__
+    return error
+
+
 def is_slow(error: httpx.HTTPError) -> bool:
     """A timeout after the connection was made: the server answers, but not within the time given."""
     return isinstance(error, httpx.TimeoutException) and not isinstance(error, httpx.ConnectTimeout)
@@ -113,11 +121,13 @@ class BoundedClient:
         self._client.close()
 
     def fetch(self, method: str, url: str, headers: dict[str, str],
-              extensions: Optional[dict] = None) -> BoundedResponse:
-        """The answer, its body read up to BODY_LIMIT; httpx.HTTPError when it fails or is slow."""
+              extensions: Optional[dict] = None, content: Optional[bytes] = None) -> BoundedResponse:
+        """The answer, its body read up to BODY_LIMIT; httpx.HTTPError when it fails or is slow.
+
+        `content` is the request's body (a notification's JSON), sent within the same deadline."""
         # A fresh deadline for every request: the kept-alive connection from an earlier one reads under it too.
         self._backend.deadline = time.monotonic() + self.timeout
-        request = self._client.build_request(method, url, headers=headers, extensions=extensions)
+        request = self._client.build_request(method, url, headers=headers, extensions=extensions, content=content)
         response = self._client.send(request, stream=True)
         try:
             ssl_object = response.extensions["network_stream"].get_extra_info("ssl_object")

@@ -21,6 +21,7 @@ COMMANDS = {
     "off": ("maintenance.cli.window", "switch back to the live API: preflight, guarded pulumi up, status --wait"),
     "message": ("maintenance.cli.message", "change the page's message and until: guarded pulumi up"),
     "serve": ("maintenance.cli.serve", "answer locally as the stack's maintenance distribution would, to see it before a window"),
+    "history": ("maintenance.cli.history", "list the stack's past maintenance windows: when, why, who ran them, overruns"),
 }
 
 VENV_HINT = """\

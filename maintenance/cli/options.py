@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import httpx
 
-from ..settings import is_ip_address
+from ..settings import is_ip_address, parse_value
 from .answers import shown
 
 # A label as it goes on the wire: letters, digits, hyphens inside, and the underscore of
@@ -108,3 +109,32 @@ def add_stack_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_cwd_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cwd", default=".", metavar="DIR", help="folder holding Pulumi.STACK.yaml (default .)")
+
+
+# Less than this ahead, an `until` has passed by the time readers see the page: the update and the caches
+# between take longer.
+UNTIL_LEAD = timedelta(minutes=1)
+UNTIL_EXAMPLE = "--until \"$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)\""
+
+
+def until_ahead(text: str, now: datetime) -> datetime:
+    """--until as the program reads it (settings.parse_value), and at least UNTIL_LEAD after `now` (UTC)."""
+    try:
+        moment = parse_value("until", text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"--until {shown(text)} {error}") from None
+    if moment <= now:
+        raise argparse.ArgumentTypeError(
+            f"--until {shown(text)} has passed ({moment:%Y-%m-%d %H:%M:%S} UTC; now is {now:%Y-%m-%d %H:%M:%S} UTC): "
+            f"give a time ahead, e.g. {UNTIL_EXAMPLE}, or leave until out with --no-until")
+    if moment - now < UNTIL_LEAD:
+        raise argparse.ArgumentTypeError(
+            f"--until {shown(text)} is less than a minute ahead ({moment:%Y-%m-%d %H:%M:%S} UTC; now is "
+            f"{now:%Y-%m-%d %H:%M:%S} UTC), so it passes before readers see it: give a later time, e.g. {UNTIL_EXAMPLE}")
+    return moment
+
+
+def until_option(text: str) -> str:
+    """An option type for --until: the text, stripped, once until_ahead accepts it against the clock now."""
+    until_ahead(text, datetime.now(timezone.utc))
+    return text.strip()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -269,10 +270,43 @@ def _summary(events: EventLog, steps: list[engine.Step], preview: bool) -> None:
 
 
 def _record(operation: Operation, started: str, result: str, changes: dict) -> None:
-    """An entry of `pulumi stack history --json` (pkg/cmd/pulumi/stack/stack_history.go, updateInfoJSON)."""
+    """An entry of `pulumi stack history --json` (pkg/cmd/pulumi/stack/stack_history.go, updateInfoJSON).
+
+    The message and environment are the CLI's update metadata (pkg/cmd/pulumi, getUpdateMetadata): the
+    `--message` given, else the title of the commit at HEAD; `exec.kind`, which the Automation API sets with
+    --exec-kind (addExecutionMetadataToEnvironment); and in a git work tree the HEAD commit's keys
+    (addGitCommitMetadata). Not modelled: the remote's vcs.* keys, ci.* keys, pulumi.* keys.
+    """
+    git = _git_metadata(operation.cli.project_dir)
+    title = git.pop("title", "")
+    environment = {"exec.kind": operation.cli.arguments.value("--exec-kind") or "cli", **git}
+    message = operation.cli.arguments.value("--message", "-m") or title
     operation.cli.backend.record_update(operation.stack, {
-        "kind": "update", "startTime": started, "endTime": now_text(), "message": "",
-        "environment": {"exec.kind": operation.cli.arguments.value("--exec-kind") or "cli"},
+        "kind": "update", "startTime": started, "endTime": now_text(), "message": message,
+        "environment": environment,
         "config": {key: {"value": value, "secret": False} for key, value in operation.run.config.items()},
         "result": result, "resourceChanges": changes,
     })
+
+
+def _git_metadata(project_dir: Path) -> dict:
+    """The keys addGitCommitMetadata records (pkg/backend/updates.go names them), plus the commit's title."""
+    def git(*arguments: str) -> Optional[str]:
+        try:
+            result = subprocess.run(["git", *arguments], cwd=project_dir, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    # One call for every field of HEAD: %x1f separates them (git-log(1), PRETTY FORMATS).
+    head = git("log", "-1", "--format=%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%s")
+    if not head:
+        return {}  # not a work tree, or no commit yet: the real CLI records no git keys either
+    sha, author, author_email, committer, committer_email, title = head.split("\x1f")
+    metadata = {"git.head": sha, "git.author": author, "git.author.email": author_email,
+                "git.committer": committer, "git.committer.email": committer_email,
+                "git.dirty": "true" if git("status", "--porcelain", "-z") else "false", "title": title}
+    branch = git("symbolic-ref", "-q", "HEAD")
+    if branch:  # a detached HEAD has no name (addGitCommitMetadata leaves git.headName out)
+        metadata["git.headName"] = branch
+    return metadata
