@@ -78,6 +78,7 @@ class Settings:
     until: Optional[datetime]
     retry_after: int
     contact: Optional[str]
+    operator_policies: bool
     region: Optional[str]
 
     @property
@@ -260,6 +261,7 @@ _FIELDS: dict[str, _Field] = {
     "until": _Field("until", _until, "2026-12-01T06:00:00Z"),
     "retryAfter": _Field("retry_after", _integer_between(1, MAX_TTL), "300", 300),
     "contact": _Field("contact", _contact, "ops@example.com"),
+    "operatorPolicies": _Field("operator_policies", _boolean, "false", True),
 }
 
 KEYS = tuple(_FIELDS)
