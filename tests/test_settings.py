@@ -207,7 +207,8 @@ def test_a_bad_value_is_one_problem_naming_the_key_the_rule_and_the_fix(key, raw
     shown = raw if len(raw) <= 60 else raw[:57] + "..."
     fix = {"maintenance": "true", "domain": "api.example.com", "zone": "example.com", "ttl": "60", "retryAfter": "300",
            "responseCode": "503", "priceClass": "PriceClass_100", "bucketName": "my-maintenance-page",
-           "message": "'Back at 06:00 UTC.'", "until": "2026-12-01T06:00:00Z", "contact": "ops@example.com"}[key]
+           "message": "'Back at 06:00 UTC.'", "until": "2026-12-01T06:00:00Z", "contact": "ops@example.com",
+           "operatorPolicies": "false"}[key]
     problems = failure.value.problems
     if key == "domain":  # without a domain there is no zone to compare, so nothing else is said
         problems = [p for p in problems if "is required" not in p]
