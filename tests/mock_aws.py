@@ -124,6 +124,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # Auto-named like the function: the logical name, a hyphen and 7 random hex characters.
             return "E" + _token(name, length=13).upper(), {
                 "name": inputs.get("name") or f"{name}-{_token(name, length=7)}", "etag": "ETAG1"}
+        if typ == "aws:iam/policy:Policy":
+            # Auto-named like the function; IAM's ARN for a managed policy has no region (IAM User
+            # Guide, "IAM identifiers", IAM ARNs: arn:aws:iam::account:policy/policy-name).
+            policy_name = inputs.get("name") or f"{name}-{_token(name, length=7)}"
+            return f"arn:aws:iam::{ACCOUNT}:policy/{policy_name}", {
+                "name": policy_name, "arn": f"arn:aws:iam::{ACCOUNT}:policy/{policy_name}",
+                "policyId": "ANPA" + _token(policy_name, length=17).upper()}
         if typ == "aws:route53/record:Record":
             return f"{inputs['zoneId']}_{inputs['name']}_{inputs['type']}", {"fqdn": inputs["name"]}
         return f"{name}-id", {}
