@@ -1,12 +1,12 @@
 """The IAM policies of the people on call: what `on`, `off` and `message` need, and nothing else.
 
 Pure functions from the stack's zone, domain, bucket and function to policy documents; the stack
-declares them in operators.py. Each grant names the calls behind it: terraform-provider-aws, which
-pulumi-aws wraps, is the code that calls AWS during a `preview` (the lookups) and an `up` (the
-changed resources only: without --refresh, neither reads a resource that does not change, Pulumi
-docs, "pulumi preview" and "pulumi up", --refresh defaults to false). The window commands never
-refresh. The provider checks its credentials with sts:GetCallerIdentity, which needs no permission
-(STS API Reference, GetCallerIdentity: "No permissions are required to perform this operation").
+declares them in operators.py. Each grant names the calls behind it in terraform-provider-aws,
+which pulumi-aws wraps and which calls AWS: during a preview, for the lookups; during an up, for
+the lookups and the resources that change. The window commands run the Automation API's preview
+and up without refresh (cli/pulumi_stack.py), so no unchanged resource is read. The provider checks
+its credentials with sts:GetCallerIdentity, which needs no permission (STS API Reference,
+GetCallerIdentity: "No permissions are required to perform this operation").
 """
 
 from __future__ import annotations
@@ -123,8 +123,9 @@ def message_operator_policy(zone_id: str, bucket: str, page_key: str, function_a
     return {"Version": VERSION, "Statement": lookup_statements(zone_id, lookups) + [
         # internal/service/s3/object.go (aws_s3_object, which BucketObjectv2 is): resourceObjectUpdate
         # uploads changed content with PutObject (resourceObjectUpload, one part for a page this size),
-        # then resourceObjectRead calls HeadObject (findObjectByBucketAndKey; S3 authorizes HEAD as
-        # s3:GetObject) and its @Tags annotation GetObjectTagging.
+        # then resourceObjectRead calls HeadObject (findObjectByBucketAndKey; "to use HEAD, you must
+        # have the s3:GetObject permission", S3 API Reference, HeadObject) and, through its @Tags
+        # annotation, GetObjectTagging.
         _statement("ReplaceThePage", ["s3:PutObject", "s3:GetObject", "s3:GetObjectTagging"],
                    f"arn:aws:s3:::{bucket}/{page_key}"),
         # internal/service/cloudfront/function.go: resourceFunctionUpdate calls UpdateFunction and,
