@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from parliament import analyze_policy_string
 from policy_sentry.querying.actions import get_action_data
 
 from iam_policy import ALLOW, IMPLICIT_DENY, Request, change_batch_context, decide
-from maintenance.operator_policies import normalized_record_name
+from maintenance.operator_policies import RECORD_ACTIONS, RECORD_NAMES, RECORD_TYPES, normalized_record_name
 from mock_aws import ACCOUNT, STACKS, hosted_zone_id, run_program
 
 POLICY = "aws:iam/policy:Policy"
@@ -275,3 +276,13 @@ def test_a_change_batch_gives_one_value_per_change_for_each_key():
         "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME", "A"],
         "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE"],
     }
+
+
+def test_every_action_the_deploy_docs_name_is_an_iam_action():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## Permissions"):]
+    named = set(re.findall(r"`((?:s3|cloudfront|route53|acm|elasticloadbalancing|ec2|iam|sts):[A-Z][A-Za-z]+)`", section))
+    named -= {RECORD_NAMES, RECORD_TYPES, RECORD_ACTIONS}  # condition keys, not actions
+    assert len(named) > 50
+    for action in sorted(named):
+        arn_formats(action)
