@@ -3,6 +3,7 @@
 import pulumi
 
 from maintenance import lookups
+from maintenance.operators import OperatorPolicies
 from maintenance.python_version import unsupported_python
 from maintenance.settings import load_from_pulumi
 from maintenance.site import PAGE_TEMPLATE, MaintenanceSite
@@ -30,6 +31,20 @@ switch = DnsSwitch(
     maintenance_target=site.domain_name,
     live_target=live_target,
 )
+if settings.operator_policies:
+    operators = OperatorPolicies(
+        "operator-policies",
+        settings,
+        zone_id=zone_id,
+        bucket=site.bucket.bucket,
+        page_key=site.page_key,
+        function_arn=site.function.arn,
+    )
+    pulumi.export("switchOperatorPolicyArn", operators.switch.arn)
+    pulumi.export("messageOperatorPolicyArn", operators.message.arn)
+    # The documents themselves, for the window commands to say which policy grants what AWS refused.
+    pulumi.export("switchOperatorPolicy", operators.switch_document)
+    pulumi.export("messageOperatorPolicy", operators.message_document)
 
 pulumi.export("mode", switch.mode)
 pulumi.export("domain", settings.domain)

@@ -79,6 +79,7 @@ class Settings:
     retry_after: int
     contact: Optional[str]
     notify_url: Optional[str]
+    operator_policies: bool
     region: Optional[str]
 
     @property
@@ -278,6 +279,7 @@ _FIELDS: dict[str, _Field] = {
     "contact": _Field("contact", _contact, "ops@example.com"),
     # Read by the window commands only: the program declares no resource from it (tests/test_program.py).
     "notifyUrl": _Field("notify_url", notify_url, "--secret https://hooks.slack.com/services/...", hidden=True),
+    "operatorPolicies": _Field("operator_policies", _boolean, "false", True),
 }
 
 KEYS = tuple(_FIELDS)

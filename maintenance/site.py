@@ -127,6 +127,7 @@ class MaintenanceSite(pulumi.ComponentResource):
             opts=child,
         )
         key, page = page_object(page_template, settings)
+        self.page_key = key
         # BucketObjectv2 sends no ACL (the old BucketObject defaults to `private`), which an
         # owner-enforced bucket requires: S3 User Guide, "Controlling ownership of objects and
         # disabling ACLs for your bucket".

@@ -93,9 +93,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.resources[args.name] = {"type": args.typ, "id": resource_id, "inputs": inputs, "outputs": outputs}
         return resource_id, outputs
 
+    @staticmethod
+    def _auto_name(name: str) -> str:
+        # The engine's suffix is random, so two stacks never share an auto-name; the mock's depends
+        # on the stack, so that a test can tell this stack's function or bucket from the other's.
+        return f"{name}-{_token(pulumi.get_stack(), name, length=7)}"
+
     def _computed(self, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
         if typ == "aws:s3/bucket:Bucket":
-            bucket = inputs.get("bucket") or f"{name}-{_token(name, length=7)}"
+            bucket = inputs.get("bucket") or self._auto_name(name)
             return bucket, {
                 "bucket": bucket,
                 "arn": f"arn:aws:s3:::{bucket}",
@@ -112,7 +118,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "etag": _token("etag", distribution_id).upper(),
             }
         if typ == "aws:cloudfront/function:Function":
-            function_name = inputs.get("name") or f"{name}-{_token(name, length=7)}"
+            function_name = inputs.get("name") or self._auto_name(name)
             return function_name, {
                 "name": function_name,
                 "arn": f"arn:aws:cloudfront::{ACCOUNT}:function/{function_name}",
@@ -123,7 +129,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if typ == "aws:cloudfront/originAccessControl:OriginAccessControl":
             # Auto-named like the function: the logical name, a hyphen and 7 random hex characters.
             return "E" + _token(name, length=13).upper(), {
-                "name": inputs.get("name") or f"{name}-{_token(name, length=7)}", "etag": "ETAG1"}
+                "name": inputs.get("name") or self._auto_name(name), "etag": "ETAG1"}
+        if typ == "aws:iam/policy:Policy":
+            # Auto-named like the function; IAM's ARN for a managed policy has no region (IAM User
+            # Guide, "IAM identifiers", IAM ARNs: arn:aws:iam::account:policy/policy-name).
+            policy_name = inputs.get("name") or self._auto_name(name)
+            return f"arn:aws:iam::{ACCOUNT}:policy/{policy_name}", {
+                "name": policy_name, "arn": f"arn:aws:iam::{ACCOUNT}:policy/{policy_name}",
+                "policyId": "ANPA" + _token(policy_name, length=17).upper()}
         if typ == "aws:route53/record:Record":
             return f"{inputs['zoneId']}_{inputs['name']}_{inputs['type']}", {"fqdn": inputs["name"]}
         return f"{name}-id", {}

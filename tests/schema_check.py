@@ -288,6 +288,7 @@ def _short(value: Any) -> str:
 FUNCTION = "aws:cloudfront/function:Function"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 ACCESS_CONTROL = "aws:cloudfront/originAccessControl:OriginAccessControl"
+IAM_POLICY = "aws:iam/policy:Policy"
 # The physical name Pulumi gives an auto-named resource: the logical name, "-" and 7 random hex
 # digits (Pulumi docs, Concepts > Resources > Names; pulumi-terraform-bridge tfbridge AutoName:
 # "an 8 character random suffix ("-"+7 random chars)", Randlen 7). The mock names them alike.
@@ -313,6 +314,11 @@ def _text_length(prop: str) -> Callable[[str, dict, dict], Optional[int]]:
     return lambda name, inputs, outputs: len(inputs[prop]) if isinstance(inputs.get(prop), str) else None
 
 
+def _policy_characters(name: str, inputs: dict, outputs: dict) -> Optional[int]:
+    policy = inputs.get("policy")
+    return len("".join(policy.split())) if isinstance(policy, str) else None
+
+
 def _code_bytes(name: str, inputs: dict, outputs: dict) -> Optional[int]:
     code = inputs.get("code")
     return len(code.encode("utf-8")) if isinstance(code, str) else None
@@ -332,6 +338,10 @@ LIMITS = (
           "terraform-provider-aws StringLenBetween(1, 64)"),
     Limit(ACCESS_CONTROL, "description length", _text_length("description"), 256,
           "terraform-provider-aws, which pulumi-aws wraps: OAC description StringLenBetween(0, 256)"),
+    Limit(IAM_POLICY, "policy size in characters other than white space", _policy_characters, 6144,
+          "IAM User Guide, IAM and AWS STS quotas: managed policy size 6,144 characters, white space not counted"),
+    Limit(IAM_POLICY, "description length", _text_length("description"), 1000,
+          "IAM API Reference, CreatePolicy: Description, maximum length of 1000"),
 )
 
 

@@ -44,6 +44,10 @@ def test_record_points_where_the_flag_says(stack, maintenance):
         "distributionDomain": distribution["domainName"],
         "bucket": run.one(BUCKET)["outputs"]["bucket"],
         "checkCommand": f"dig +noall +answer {DOMAIN[stack]} CNAME",
+        "switchOperatorPolicyArn": run.resources["switch-operator"]["outputs"]["arn"],
+        "messageOperatorPolicyArn": run.resources["message-operator"]["outputs"]["arn"],
+        "switchOperatorPolicy": run.resources["switch-operator"]["inputs"]["policy"],
+        "messageOperatorPolicy": run.resources["message-operator"]["inputs"]["policy"],
     }
 
 

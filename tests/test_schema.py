@@ -15,6 +15,7 @@ from schema_check import (
     ACCESS_CONTROL,
     DISTRIBUTION,
     FUNCTION,
+    IAM_POLICY,
     OWNERSHIP_CONTROLS,
     SchemaChecker,
     check_limits,
@@ -213,6 +214,9 @@ def test_an_explicit_acl_in_an_owner_enforced_bucket_fails_and_none_passes():
     (DISTRIBUTION, {"comment": "c" * 129}, "planted: comment length: 129 is over AWS's limit of 128"),
     (ACCESS_CONTROL, {"name": "n" * 65}, "planted: name length: 65 is over AWS's limit of 64"),
     (ACCESS_CONTROL, {"description": "d" * 257}, "planted: description length: 257 is over AWS's limit of 256"),
+    (IAM_POLICY, {"policy": "{" + " x" * 6143 + "}"}, "planted: policy size in characters other than white space: 6145 "
+     "is over AWS's limit of 6144"),
+    (IAM_POLICY, {"policy": "{}", "description": "d" * 1001}, "planted: description length: 1001 is over AWS's limit of 1000"),
 ])
 def test_each_aws_limit_fails_one_over(token, inputs, expected):
     if token == DISTRIBUTION:
@@ -224,6 +228,17 @@ def test_each_aws_limit_fails_one_over(token, inputs, expected):
 
 def test_each_aws_limit_passes_at_its_maximum():
     assert problems(FUNCTION, {**FUNCTION_INPUTS, "name": "f" * 64, "code": "x" * 10240, "comment": "c" * 128}) == []
+    assert problems(IAM_POLICY, {"policy": "{" + " x" * 6142 + "}", "description": "d" * 1000}) == []
+
+
+def test_the_operator_policies_are_checked_against_the_sdk():
+    run = MockProgram("production").run()
+    checker = SchemaChecker()
+    policies = {name: r for name, r in run.resources.items() if r["type"] == IAM_POLICY}
+    checker.check_run(policies, {})
+    assert len(policies) == 2 and checker.checks >= 2 * 4 and checker.findings == []
+    assert problems(IAM_POLICY, {"policy": "{}", "polcy": "{}"}) == [
+        "planted: polcy: PolicyArgs declares no input 'polcy' (did you mean policy?)"]
 
 
 def test_an_auto_name_too_long_for_the_suffix_fails():

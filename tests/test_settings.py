@@ -139,6 +139,7 @@ ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a
     ("maintenance", "True", "maintenance", True),
     ("maintenance", "false", "maintenance", False),
     ("protect", "true", "protect", True),
+    ("operatorPolicies", "false", "operator_policies", False),
     ("zone", " Example.COM. ", "zone", "example.com"),
     ("liveTarget", "LIVE.Example.net.", "live_target", "live.example.net"),
     ("certificateArn", f" {ARN} ", "certificate_arn", ARN),
@@ -158,6 +159,10 @@ def test_a_good_value_is_taken_and_normalised(key, raw, attribute, expected):
     assert getattr(parse_settings({**BASE, key: raw}, "dev"), attribute) == expected
 
 
+def test_operator_policies_are_declared_unless_turned_off():
+    assert parse_settings(BASE, "dev").operator_policies is True
+
+
 def test_a_load_balancer_is_taken_instead_of_a_target_and_maintenance_names_the_mode():
     settings = parse_settings({"domain": "api.example.com", "liveLoadBalancer": " my-balancer ", "maintenance": "true"}, "dev")
     assert (settings.live_load_balancer, settings.live_target, settings.mode) == ("my-balancer", None, "maintenance")
@@ -170,6 +175,7 @@ def test_each_page_status_code_cloudfront_allows_is_taken(code):
 
 @pytest.mark.parametrize("key, raw, problem", [
     ("maintenance", "yes", "must be true or false"),
+    ("operatorPolicies", "no", "must be true or false"),
     ("domain", "10.0.0.1", "must be a host name, not an IP address (a CNAME points to a name)"),
     ("domain", "localhost", "must be a fully qualified host name such as api.example.com"),
     ("domain", "a-.example.com", "must be a fully qualified host name such as api.example.com"),
@@ -201,7 +207,8 @@ def test_a_bad_value_is_one_problem_naming_the_key_the_rule_and_the_fix(key, raw
     shown = raw if len(raw) <= 60 else raw[:57] + "..."
     fix = {"maintenance": "true", "domain": "api.example.com", "zone": "example.com", "ttl": "60", "retryAfter": "300",
            "responseCode": "503", "priceClass": "PriceClass_100", "bucketName": "my-maintenance-page",
-           "message": "'Back at 06:00 UTC.'", "until": "2026-12-01T06:00:00Z", "contact": "ops@example.com"}[key]
+           "message": "'Back at 06:00 UTC.'", "until": "2026-12-01T06:00:00Z", "contact": "ops@example.com",
+           "operatorPolicies": "false"}[key]
     problems = failure.value.problems
     if key == "domain":  # without a domain there is no zone to compare, so nothing else is said
         problems = [p for p in problems if "is required" not in p]
@@ -256,7 +263,7 @@ def test_a_load_balancer_name_aws_would_refuse_is_refused(raw):
       "Fix: pulumi config rm tll -s dev, then pulumi config set ttl 60 -s dev",
       "api-maintenance:zzzzzz is not a setting of this program; known keys: maintenance, domain, zone, liveTarget, "
       "liveLoadBalancer, certificateArn, ttl, responseCode, priceClass, bucketName, protect, message, until, "
-      "retryAfter, contact, notifyUrl. Fix: pulumi config rm zzzzzz -s dev"]),
+      "retryAfter, contact, notifyUrl, operatorPolicies. Fix: pulumi config rm zzzzzz -s dev"]),
 ])
 def test_settings_that_do_not_fit_together_are_each_named_with_the_fix(raw, problems):
     with pytest.raises(SettingsError) as failure:
