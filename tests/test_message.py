@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from html import escape
 
 import pytest
@@ -20,7 +21,8 @@ from test_window import DISTRIBUTION, RECORD, STACK, deployed, ran, record_targe
 PAGE_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 FUNCTION = "aws:cloudfront/function:Function"
 TEXT = "Database upgrade. Back by 06:00 UTC."
-UNTIL = "2026-12-01T06:00:00Z"
+# A time ahead, as message requires (options.until_ahead), whenever the tests run.
+UNTIL = (datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:00Z")
 
 
 def stack_file_values(stand_in: StandIn) -> dict:
@@ -50,7 +52,7 @@ def test_message_updates_the_page_and_the_function_only(tmp_path, version):
             "deployed the published function") in lines[-1]
     assert lines[-1].endswith(f"next: python -m maintenance on {STACK}")
     assert stack_file_values(stand_in) == {"message": TEXT, "until": UNTIL, "maintenance": "false"}
-    assert escape(TEXT) in page(stand_in) and 'datetime="2026-12-01T06:00:00Z"' in page(stand_in)
+    assert escape(TEXT) in page(stand_in) and f'datetime="{UNTIL}"' in page(stand_in)
     assert TEXT in function_code(stand_in)
     assert record_target(stand_in) == LIVE_TARGET
 
@@ -137,6 +139,8 @@ def test_a_dry_run_previews_and_puts_the_stack_file_back(tmp_path):
     (["x" * 501, "--yes"], "message must be at most 500 characters, not 501"),
     ([TEXT, "--until", "2026-12-01T06:00:00", "--yes"], "until must say its time zone"),
     ([TEXT, "--until", UNTIL, "--no-until", "--yes"], "not allowed with argument --until"),
+    ([TEXT, "--until", "2020-01-01T00:00:00Z", "--yes"], "--until '2020-01-01T00:00:00Z' has passed"),
+    (["x" * 2000, "--yes"], "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... (2000 characters): message must be"),
 ])
 def test_bad_text_or_until_exits_2_before_pulumi_runs(tmp_path, arguments, problem):
     stand_in = deployed(tmp_path, maintenance=False)

@@ -94,7 +94,9 @@ def test_on_checks_switches_with_the_plan_and_waits_for_dns(tmp_path, serve, cac
     assert f"  the record {DOMAIN}: {LIVE_TARGET} -> {maintenance_target}" in lines
     assert "2/2 agree with maintenance (exit 0)" in lines
     assert lines[-1].startswith(f"done: {STACK} is in maintenance (preflight ")
-    assert lines[-1].endswith(f"s); next: python -m maintenance off {STACK}")
+    # The hint carries the options the next command needs, as given to this one.
+    assert lines[-1].endswith(f"s); next: python -m maintenance off {STACK} --cacert {cacert} "
+                              f"--nameserver {dns.endpoint} --resolver {dns.endpoint}")
     assert stack_file_mode(stand_in) == "true"
     assert record_target(stand_in) == maintenance_target and stand_in.outputs(STACK)["mode"] == "maintenance"
     # The up applied the plan the guarded preview saved.
@@ -162,7 +164,7 @@ def test_a_failed_up_prints_pulumis_error_and_puts_the_stack_file_back(tmp_path,
     assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in result.stdout
     assert result.stdout.splitlines()[-1].startswith(
         f"failed before the record moved, Pulumi.{STACK}.yaml put back: {STACK} is in live (preflight ")
-    assert result.stdout.splitlines()[-1].endswith(f"s); next: fix the error above, then python -m maintenance on {STACK}")
+    assert f"s); next: fix the error above, then python -m maintenance on {STACK} --connect " in result.stdout
     assert stack_file_mode(stand_in) == "false"
     assert ran(stand_in, "up") and record_target(stand_in) == LIVE_TARGET
 

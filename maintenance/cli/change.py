@@ -25,16 +25,20 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional
 
-from ..settings import Settings, SettingsError, load_from_stack_file
+from ..settings import Settings, SettingsError, load_from_stack_file, passphrase_problem, stack_file_path
 from . import PROGRAM
 from .answers import EXIT_USAGE, shown, stop_writing_output
+from .access_denied import explain, policies_from_outputs
 from .checkout_lock import Held, checkout_lock
 from .deployment import DeployedState, cut_off_problem
 from .guard import Allowed, Step, judge
+from .notify import notify_stack, operator
 from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, StackLocked, open_stack
+from .shared_truth import stack_file_commit_hint
 from .signals import exit_code, raise_interrupt, signal_name, signal_number
 
 if TYPE_CHECKING:
@@ -183,6 +187,13 @@ class GuardedChange:
         with self.timings.step("up"):
             self.pulumi.up(plan, self.update_message, note)
 
+    def announce(self, args: argparse.Namespace, mode: str, until: Optional[datetime]) -> None:
+        """After an up that applied: the notice to the stack's notifyUrl, if it has one (a failure is one line)."""
+        problem = notify_stack(self.pulumi, command=args.command, mode=mode, reason=args.reason, until=until,
+                               by=operator(Path(args.cwd)))
+        if problem:
+            print(f"note: {problem}")
+
     def unchanged_since_preview(self, changes: tuple[Step, ...]) -> Optional[str]:
         """None while the state still has what the preview planned from; else what changed (another operator)."""
         state = self.pulumi.state()
@@ -209,6 +220,7 @@ class GuardedChange:
             state = self.pulumi.state()
         except PulumiFailed as problem:
             return replace(unfinished, outcome=f"{unfinished.outcome}; the stack's state could not be read: {problem}")
+        explain_refusal(error, state)
         if problem := cut_off_problem(state, self.pulumi.name):
             return replace(unfinished, outcome=f"{unfinished.outcome}: {problem}", state=state)
         applied = [step for step in changes if state.has(step.urn, step.new, step.diffs)]
@@ -272,6 +284,12 @@ def plan_file() -> Iterator[Path]:
         yield Path(folder) / "plan.json"
 
 
+def explain_refusal(error: PulumiFailed, state: DeployedState) -> None:
+    """When AWS refused an action: which operator policy grants it (issue 21), in one line."""
+    if explanation := explain(str(error), policies_from_outputs(state.outputs)):
+        print(explanation, file=sys.stderr)
+
+
 def locked_advice(error: StackLocked, stack: str) -> str:
     """How to get past Pulumi's lock: wait for its holder, or clear it once the holder is known to be gone."""
     holders = [(int(pid), host) for host, pid in re.findall(r"@(\S+) \(pid (\d+)\)", str(error))]
@@ -311,6 +329,8 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     try:
         settings = load_from_stack_file(Path(args.cwd), args.stack)
         require_answerer(args)
+        if problem := passphrase_problem(stack_file_path(Path(args.cwd), args.stack), os.environ):
+            raise NoTerminal(problem)
     except (SettingsError, NoTerminal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -339,10 +359,14 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     change = GuardedChange(pulumi, allowed, Timings(),
                            f"maintenance {args.command}: {args.reason or 'no reason given'}")
     try:
-        return command(settings, change)
+        code = command(settings, change)
     except PulumiFailed as error:
         print(f"error: {error}", file=sys.stderr)
         change.put_back()
+        try:
+            explain_refusal(error, pulumi.state())
+        except PulumiFailed:
+            pass  # the error above stands on its own
         return EXIT_FAILED
     except BrokenPipeError:
         # What reads the output has gone (`| head`, a CI log's tee ended): the window is not left
@@ -361,3 +385,7 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
                   file=sys.stderr)
             change.put_back()
         return exit_code(signum)
+    # A plain `pulumi up` from a checkout whose stack file says otherwise would undo the window.
+    if hint := stack_file_commit_hint(stack_file_path(Path(args.cwd), args.stack), message=change.update_message):
+        print(hint)
+    return code

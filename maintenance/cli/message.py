@@ -10,11 +10,13 @@ published function.
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import datetime, timezone
 from typing import Callable, Optional
 
 from ..settings import parse_value
 from . import PROGRAM
-from .answers import MAINTENANCE
+from .answers import EXIT_USAGE, MAINTENANCE, shown
 from .change import (
     EXIT_DONE,
     EXIT_FAILED,
@@ -25,7 +27,7 @@ from .change import (
 )
 from .deployment import cut_off_problem, disagreement
 from .guard import MESSAGE, PAGE_OBJECT, Step
-from .options import add_cwd_argument, add_stack_argument
+from .options import add_cwd_argument, add_stack_argument, until_ahead
 from .pulumi_stack import PulumiFailed
 from .signals import exit_code
 
@@ -54,7 +56,7 @@ def _checked(key: str) -> Callable[[str], str]:
         try:
             parse_value(key, text)
         except ValueError as error:
-            raise argparse.ArgumentTypeError(f"{text!r}: {key} {error}") from None
+            raise argparse.ArgumentTypeError(f"{shown(text)}: {key} {error}") from None
         return text.strip()
 
     return check
@@ -82,7 +84,7 @@ def _values(args: argparse.Namespace) -> dict[str, Optional[str]]:
     return values
 
 
-def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
+def _publish(args: argparse.Namespace, mode: str, until: Optional[datetime], change: GuardedChange) -> int:
     stack, timings = args.stack, change.timings
     state = change.pulumi.state()
     if problem := cut_off_problem(state, stack):
@@ -125,6 +127,7 @@ def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
             print(f"{stopped.outcome} ({timings}); next: {stopped.next_command(f'{PROGRAM} message {stack} ...')}")
             return stopped.exit_code
     change.keep()
+    change.announce(args, mode, parse_value("until", args.until) if args.until else None if args.no_until else until)
     print(f"published ({timings}): the page reaches readers within {PAGE_BOUND_SECONDS} s; the API's JSON "
           "answer once CloudFront has deployed the published function (a time this project cannot bound); "
           f"next: {following}")
@@ -132,4 +135,10 @@ def _publish(args: argparse.Namespace, mode: str, change: GuardedChange) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_guarded(args, MESSAGE, lambda settings, change: _publish(args, settings.mode, change))
+    if args.until:
+        try:
+            until_ahead(args.until, datetime.now(timezone.utc))
+        except argparse.ArgumentTypeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    return run_guarded(args, MESSAGE, lambda settings, change: _publish(args, settings.mode, settings.until, change))

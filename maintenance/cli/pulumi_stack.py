@@ -256,8 +256,9 @@ class PulumiStack:
         finally:
             for each, handler in previous.items():
                 signal.signal(each, handler)
-            self.interrupted = caught[0] if caught else None
-            if caught and on_interrupt is None:
+            if on_interrupt is not None:  # the up's: read once it has ended, whatever runs after it
+                self.interrupted = caught[0] if caught else None
+            elif caught:
                 raise_interrupt(caught[0])
 
 

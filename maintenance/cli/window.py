@@ -9,6 +9,7 @@ the update puts the stack file back.
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -26,7 +27,7 @@ from .change import (
 )
 from .deployment import cut_off_problem, disagreement
 from .guard import SWITCH, Step, record_targets
-from .options import add_cwd_argument, add_stack_argument, positive_seconds
+from .options import add_cwd_argument, add_stack_argument, endpoint_text, positive_seconds
 from .pulumi_stack import PulumiFailed
 from .signals import exit_code, signal_name
 
@@ -80,6 +81,22 @@ def _run_status(args: argparse.Namespace) -> int:
         timeout=args.wait_timeout, cwd=args.cwd))
 
 
+def _given(args: argparse.Namespace, *names: str) -> str:
+    """The options among names that the operator gave, as the next command line carries them on."""
+    words: list[str] = []
+    for name in names:
+        value = getattr(args, name)
+        if name == "path" and value == "/":  # preflight's default
+            continue
+        for each in value if isinstance(value, list) else [value] if value else []:
+            words += [f"--{name}", shlex.quote(endpoint_text(*each) if isinstance(each, tuple) else str(each))]
+    return "".join(f" {word}" for word in words)
+
+
+DNS_OPTIONS = ("nameserver", "resolver")
+PREFLIGHT_OPTIONS = ("connect", "path", "cacert")
+
+
 def _last_line(outcome: str, stack: str, mode: str, timings: Timings, next_command: str) -> None:
     print(f"{outcome}: {stack} is in {mode} ({timings}); next: {next_command}")
 
@@ -95,7 +112,9 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
         return EXIT_FAILED
     if note := disagreement(settings.mode, state, stack):
         print(f"note: {note}")
-    following = f"{PROGRAM} off {stack}" if mode == MAINTENANCE else f"{PROGRAM} status {stack} --http"
+    dns = _given(args, *DNS_OPTIONS)
+    following = (f"{PROGRAM} off {stack}{_given(args, 'path', 'cacert', *DNS_OPTIONS)}" if mode == MAINTENANCE
+                 else f"{PROGRAM} status {stack} --http{dns}")
     if settings.mode == mode and deployed == mode and recorded == mode:
         _last_line("already there, nothing to do", stack, mode, timings, following)
         return EXIT_DONE
@@ -106,7 +125,7 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
         code = _run_preflight(args, mode)
     if code != 0:
         _last_line(f"stopped: preflight exit {code}, nothing changed", stack, deployed, timings,
-                   f"{PROGRAM} preflight {stack} --to {mode}")
+                   f"{PROGRAM} preflight {stack} --to {mode}{_given(args, *PREFLIGHT_OPTIONS)}")
         return code
 
     change.set({"maintenance": "true" if mode == MAINTENANCE else "false"})
@@ -122,26 +141,31 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
             print(f"  the record {settings.domain} already points at the {mode} target: no resource to change")
         if not change.approved(args, f"Switch {settings.domain} to {mode} now?", changes):
             _last_line("dry run" if args.dry_run else "not switched", stack, deployed, timings,
-                       f"{PROGRAM} {args.command} {stack}")
+                       f"{PROGRAM} {args.command} {stack}{_given(args, *PREFLIGHT_OPTIONS, *DNS_OPTIONS)}")
             return EXIT_DONE if args.dry_run else EXIT_FAILED
         # With no resource to change, an up still records the mode output a stopped update left behind.
         if changes or recorded != mode:
             if moved := change.unchanged_since_preview(changes):
                 change.put_back()
-                _last_line(f"refused: {moved}; nothing applied", stack, deployed, timings, f"{PROGRAM} status {stack}")
+                _last_line(f"refused: {moved}; nothing applied", stack, deployed, timings,
+                           f"{PROGRAM} status {stack}{dns}")
                 return EXIT_FAILED
             code = _up(args, change, plan, mode, changes)
             if code is not None:
                 return code
+            change.announce(args, mode, settings.until)
         change.keep()
+    if mode == LIVE:
+        print(f"note: message and until stay in {change.stack_file} for the next window: change them with "
+              f"{PROGRAM} message {stack} TEXT --until WHEN (or --no-until)")
     if args.no_wait:
-        _last_line("switched", stack, mode, timings, f"{PROGRAM} status {stack} --wait")
+        _last_line("switched", stack, mode, timings, f"{PROGRAM} status {stack} --wait{dns}")
         return EXIT_DONE
     with timings.step("status"):
         code = _run_status(args)
     if code != 0:
         _last_line(f"switched, DNS not agreeing yet (status exit {code})", stack, mode, timings,
-                   f"{PROGRAM} status {stack} --wait")
+                   f"{PROGRAM} status {stack} --wait{dns}")
         return code
     _last_line("done", stack, mode, timings, following)
     return EXIT_DONE
@@ -151,7 +175,7 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str,
         changes: tuple[Step, ...]) -> Optional[int]:
     """Apply the plan; None when it succeeded, else the exit code after saying where the record really is."""
     pulumi, stack, timings = change.pulumi, change.pulumi.name, change.timings
-    again = f"{PROGRAM} {args.command} {stack}"
+    again = f"{PROGRAM} {args.command} {stack}{_given(args, *PREFLIGHT_OPTIONS, *DNS_OPTIONS)}"
     try:
         change.up(plan)
     except PulumiFailed as error:
@@ -167,7 +191,7 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str,
     change.keep()
     if pulumi.interrupted:
         _last_line(f"interrupted ({signal_name(pulumi.interrupted)}), the update finished", stack, mode, timings,
-                   f"{PROGRAM} status {stack} --wait")
+                   f"{PROGRAM} status {stack} --wait{_given(args, *DNS_OPTIONS)}")
         return exit_code(pulumi.interrupted)
     print(f"updated: the record points at the {mode} target")
     return None
