@@ -115,6 +115,8 @@ def test_off_checks_the_live_api_and_switches_back(tmp_path, serve, cacert, dnsm
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2/2 checks passed: ready to switch to live (exit 0)" in result.stdout
     assert api.requests[0]["path"] == "/health"
+    assert (f"note: message and until stay in Pulumi.{STACK}.yaml for the next window: change them with "
+            f"python -m maintenance message {STACK} TEXT --until WHEN (or --no-until)") in result.stdout
     assert result.stdout.splitlines()[-1].startswith(f"done: {STACK} is in live (preflight ")
     assert stack_file_mode(stand_in) == "false"
     assert record_target(stand_in) == LIVE_TARGET and stand_in.outputs(STACK)["mode"] == "live"
@@ -138,6 +140,10 @@ def test_a_console_edit_elsewhere_is_refused_and_the_stack_file_put_back(tmp_pat
     assert "refused: the preview holds 1 change(s) this command does not make:" in result.stdout
     assert f"  {DISTRIBUTION} distribution: update of comment" in result.stdout.splitlines()
     assert f"Pulumi.{STACK}.yaml put back: maintenance 'false'" in result.stdout
+    # The way out, while the API stays as it is (docs/commands.md, "When on or off refuses").
+    assert "nothing was applied: the API stays as it is. The way out:" in result.stdout
+    assert (f"  a console edit (drift): see it with pulumi refresh --preview-only -s {STACK}; undo it in the console, or "
+            f"accept it with pulumi refresh -s {STACK}; then run this command again") in result.stdout.splitlines()
     assert result.stdout.splitlines()[-1].startswith(f"refused: {STACK} is in live (preflight ")
     assert result.stdout.splitlines()[-1].endswith(f"s); next: pulumi preview --diff -s {STACK}")
     assert stack_file_mode(stand_in) == "false"
@@ -364,3 +370,67 @@ def test_ctrl_c_to_the_command_alone_during_the_up_waits_for_it_to_finish_and_ex
     assert f"python -m maintenance status {STACK}" in output
     assert output.splitlines()[-1].startswith(f"interrupted (Ctrl-C), the update finished: {STACK} is in maintenance (")
     assert stack_file_mode(stand_in) == "true" and stand_in.outputs(STACK)["mode"] == "maintenance"
+
+
+def test_an_access_denied_names_the_operator_policy_that_grants_the_action(tmp_path, on):
+    """Issue 21: the action and resource AWS refused, and which of the stack's two policies grants it."""
+    stand_in = deployed(tmp_path, maintenance=False)
+    zone = stand_in.deployed(STACK, RECORD)["inputs"]["zoneId"]
+    stand_in.fail_next_change(STACK, RECORD, (
+        "operation error Route 53: ChangeResourceRecordSets, https response error StatusCode: 403, api error "
+        "AccessDenied: User: arn:aws:iam::123456789012:user/night-shift is not authorized to perform: "
+        f"route53:ChangeResourceRecordSets on resource: arn:aws:route53:::hostedzone/{zone} because no "
+        "identity-based policy allows the route53:ChangeResourceRecordSets action"))
+    result = on(stand_in, "--yes", "--no-wait")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (f"AWS refused route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone/{zone}: switch-operator "
+            "grants it only within the conditions of its statement ChangeOnlyTheApiRecord") in result.stderr
+    assert stack_file_mode(stand_in) == "false"
+
+
+def test_the_reason_is_the_update_s_message_in_the_stack_history(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    result = on(stand_in, "--yes", "--no-wait", "--reason", "INC-42 database upgrade")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [latest, *_] = stand_in.backend.history(STACK)
+    assert latest["message"] == "maintenance on: INC-42 database upgrade" and latest["result"] == "succeeded"
+
+
+def test_without_a_reason_the_message_still_names_the_command(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    assert on(stand_in, "--yes", "--no-wait").returncode == 0
+    assert stand_in.backend.history(STACK)[0]["message"] == "maintenance on: no reason given"
+
+
+@pytest.mark.parametrize("reason", ["", "two\nlines", "x" * 201])
+def test_a_bad_reason_exits_2_before_pulumi_runs(tmp_path, reason):
+    stand_in = deployed(tmp_path, maintenance=False)
+    result = switch(stand_in, "on", "--yes", "--reason", reason)
+    assert result.returncode == 2
+    assert "a reason is one line of 1 to 200 printable characters" in result.stderr
+    assert verbs(stand_in) == []
+
+
+def test_a_passphrase_stack_without_its_passphrase_exits_2_naming_both_variables(tmp_path):
+    stand_in = deployed(tmp_path, maintenance=False)
+    path = stand_in.project_dir / f"Pulumi.{STACK}.yaml"
+    path.write_text("encryptionsalt: v1:c2FsdA==:v1:bm9uY2U=:Y2lwaGVy\n" + path.read_text())
+    for command in ("on", "off", "message"):
+        result = switch(stand_in, command, *(["text"] if command == "message" else []), "--yes")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "PULUMI_CONFIG_PASSPHRASE" in result.stderr and "PULUMI_CONFIG_PASSPHRASE_FILE" in result.stderr
+    assert verbs(stand_in) == [] and stack_file_mode(stand_in) == "false"
+
+
+def test_a_stack_file_that_differs_from_git_head_ends_with_the_commit_to_make(tmp_path, on):
+    stand_in = deployed(tmp_path, maintenance=False)
+    git = ["git", "-C", str(stand_in.project_dir), "-c", "user.name=Ops", "-c", "user.email=ops@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "the stacks"], check=True)
+    result = on(stand_in, "--yes", "--no-wait", "--reason", "db upgrade")
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith(f"note: Pulumi.{STACK}.yaml differs from git HEAD: until it is committed and pushed, a plain "
+                           "`pulumi up` from another checkout would undo the switch")
+    assert last.endswith(f"commit Pulumi.{STACK}.yaml -m 'maintenance on: db upgrade'")
