@@ -759,3 +759,23 @@ def test_an_answer_without_a_content_type_fails_the_checks_without_an_error():
     assert not api_check(answer(503, retry_after, MAINTENANCE_JSON), "/").ok
     assert not navigation_check(answer(503, retry_after, PAGE), "/", 503).ok
     assert not live_check(answer(503, retry_after), "/").ok
+
+
+def test_the_heading_is_printed_before_the_target_is_asked(tmp_path):
+    """An operator facing a dead target sees at once what is checked, not --timeout seconds of silence."""
+    stalled = StalledServer()
+    try:
+        command = subprocess.Popen(
+            [sys.executable, "-m", "maintenance", "preflight", "window", "--cwd", str(stack_file(tmp_path, False)),
+             "--to", "maintenance", "--connect", stalled.endpoint, "--timeout", "20"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+        try:
+            stalled.wait_for_client()
+            first = command.stdout.readline()
+            assert command.poll() is None, "the heading came only when the check ended"
+            assert first == f"preflight to maintenance: {DOMAIN} (stack window) at {stalled.endpoint} (--connect)\n"
+        finally:
+            command.kill()
+            command.communicate()
+    finally:
+        stalled.close()

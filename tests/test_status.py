@@ -997,3 +997,18 @@ def test_a_query_that_cannot_be_sent_names_why(monkeypatch, error, text):
     server = status.Server("resolver", "192.0.2.53:53", "192.0.2.53", 53)
     assert status.ask(server, DOMAIN, status.Expectation("live"), 1) == status.Answer(
         "resolver", "192.0.2.53:53", "failed", error=text)
+
+
+def test_a_stack_file_that_differs_from_git_head_is_said_after_the_report(tmp_path, dnsmasq):
+    server = dnsmasq({DOMAIN: LIVE_TARGET})
+    folder = stack_file(tmp_path, False)
+    git = ["git", "-C", str(folder), "-c", "user.name=Ops", "-c", "user.email=ops@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "the stacks"], check=True)
+    assert run_status(folder, *both_roles(server)).stdout.splitlines()[-1] == "2/2 agree with live (exit 0)"
+    stack_file(folder, False, extra="  api-maintenance:message: edited here\n")
+    result = run_status(folder, *both_roles(server))
+    assert result.stdout.splitlines()[-2] == "2/2 agree with live (exit 0)"
+    assert result.stdout.splitlines()[-1].startswith("note: Pulumi.window.yaml differs from git HEAD")
+    assert "note:" not in run_status(folder, *both_roles(server), "--json").stdout

@@ -281,8 +281,12 @@ def window_note(to: str, settings: Settings, now: datetime) -> Optional[str]:
     return overrun(settings.until, settings.stack, now) if to == MAINTENANCE else None
 
 
+def heading(to: str, settings: Settings, target: Target) -> str:
+    return f"preflight to {to}: {settings.domain} (stack {settings.stack}) at {target} ({target.source})"
+
+
 def report(to: str, settings: Settings, target: Target, checks: list[Check], code: int, note: Optional[str]) -> str:
-    lines = [f"preflight to {to}: {settings.domain} (stack {settings.stack}) at {target} ({target.source})"]
+    lines = [heading(to, settings, target)]
     if note:
         lines.append(f"  note: {note}")
     width = max(len(check.name) for check in checks)
@@ -356,11 +360,16 @@ def run(args: argparse.Namespace) -> int:
         target = find_target(args, settings)
     except (SettingsError, NoTarget) as error:
         return report_error(str(error), EXIT_USAGE, args.json)
+    if not args.json:  # what is checked, before a dead target keeps the operator waiting for --timeout
+        print(heading(args.to, settings, target), flush=True)
     prober = Prober(settings.domain, target, args.path, context, args.timeout)
     try:
         checks, code = run_checks(args.to, settings, prober)
     finally:
         prober.close()
     note = window_note(args.to, settings, datetime.now(timezone.utc))
-    print((as_json if args.json else report)(args.to, settings, target, checks, code, note))
+    if args.json:
+        print(as_json(args.to, settings, target, checks, code, note))
+    else:
+        print(report(args.to, settings, target, checks, code, note).split("\n", 1)[1])
     return code

@@ -32,7 +32,7 @@ import dns.rdatatype
 import dns.resolver
 import httpx
 
-from ..settings import SettingsError, load_from_stack_file
+from ..settings import SettingsError, load_from_stack_file, stack_file_path
 from .answers import (
     EXIT_AGREED,
     EXIT_USAGE,
@@ -52,6 +52,7 @@ from .bounded_http import BoundedClient, is_slow
 from .options import add_cwd_argument, add_stack_argument, endpoint, endpoint_text, http_url, positive_seconds
 from .deployment import not_deployed
 from .pulumi_stack import read_stack_outputs, read_stack_state
+from .shared_truth import stack_file_commit_hint
 from .overrun import overrun
 
 RESOLV_CONF = "/etc/resolv.conf"
@@ -416,6 +417,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds for one server's whole answer, DNS or HTTP (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     add_cwd_argument(parser)
+    parser.set_defaults(commit_hint=True)  # on and off, which run status --wait, say it once at their end
 
 
 def run(args: argparse.Namespace) -> int:
@@ -440,4 +442,8 @@ def run(args: argparse.Namespace) -> int:
         answers = plan.check()
         code = exit_status(answers, plan.expectation.desired)
     print(as_json(plan, answers, code, elapsed) if args.json else report(plan, answers, code, gave_up_after))
+    # A plain `pulumi up` from a checkout whose stack file says otherwise would undo the window.
+    if args.commit_hint and not args.json:
+        if hint := stack_file_commit_hint(stack_file_path(Path(args.cwd), args.stack)):
+            print(hint)
     return code

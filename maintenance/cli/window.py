@@ -78,7 +78,7 @@ def _run_preflight(args: argparse.Namespace, mode: str) -> int:
 def _run_status(args: argparse.Namespace) -> int:
     return status.run(_namespace(
         status, [args.stack, "--wait"], nameserver=args.nameserver, resolver=args.resolver,
-        timeout=args.wait_timeout, cwd=args.cwd))
+        timeout=args.wait_timeout, cwd=args.cwd, commit_hint=False))
 
 
 def _given(args: argparse.Namespace, *names: str) -> str:
