@@ -20,7 +20,8 @@ from datetime import datetime
 import pytest
 from pulumi import automation as auto
 
-from commands import stack_file
+from commands import DOMAIN, LIVE_TARGET, stack_file
+from maintenance.settings import read_stack_config
 from pulumi_stand_in import StandIn, project_copy
 
 STACK = "window"
@@ -180,26 +181,65 @@ def test_an_unknown_stack_is_not_found(stand_in):
     assert "no stack named 'nosuchstack' found" in str(failed.value)
 
 
-def test_config_set_keeps_the_stack_file_and_quotes_booleans(stand_in):
+def test_config_set_keeps_comments_and_quoting_and_re_encodes_the_rest_as_yamlutil_edit(stand_in):
     path = stand_in.project_dir / f"Pulumi.{STACK}.yaml"
-    path.write_text(path.read_text().replace("config:\n", "config:\n  # Kept by pulumi config set.\n")
-                    + '  api-maintenance:message: "Down for an upgrade"\n')
+    original = ("# The window test stack.\n"
+                "\n"
+                "config:\n"
+                "  # Kept by pulumi config set.\n"
+                "  aws:region: us-east-1\n"
+                '  api-maintenance:maintenance: "false"    # flipped by the window commands\n'
+                "\n"
+                f"  api-maintenance:domain: {DOMAIN}\n"
+                "  api-maintenance:zone: theboss.io\n"
+                f"  api-maintenance:liveTarget: {LIVE_TARGET}\n"
+                '  api-maintenance:message: "Down for an upgrade"\n'
+                "  api-maintenance:protect: true\n"
+                "unknown: dropped\n")
+    path.write_text(original)
     stack = select(stand_in)
 
     stack.set_config("api-maintenance:maintenance", auto.ConfigValue("true"))
     stack.set_config("message", auto.ConfigValue("Back at 06:00 UTC"))
-    stack.set_config("protect", auto.ConfigValue("yes"))
+    stack.set_config("window", auto.ConfigValue("yes"))
+    stack.set_config("contact", auto.ConfigValue("ops: see #maintenance"))
 
-    text = path.read_text()
-    assert "  # Kept by pulumi config set.\n" in text
-    assert '  api-maintenance:maintenance: "true"\n' in text
-    assert "  api-maintenance:message: Back at 06:00 UTC\n" in text
-    assert '  api-maintenance:protect: "yes"\n' in text
-    assert "api-maintenance:zone: theboss.io" in text
+    assert path.read_text() == (
+        "# The window test stack.\n"
+        "\n"
+        "config:\n"
+        '  api-maintenance:contact: \'ops: see #maintenance\'\n'
+        f"  api-maintenance:domain: {DOMAIN}\n"
+        f"  api-maintenance:liveTarget: {LIVE_TARGET}\n"
+        '  api-maintenance:maintenance: "true" # flipped by the window commands\n'
+        '  api-maintenance:message: "Back at 06:00 UTC"\n'
+        '  api-maintenance:protect: "true"\n'
+        '  api-maintenance:window: "yes"\n'
+        "  api-maintenance:zone: theboss.io\n"
+        "  # Kept by pulumi config set.\n"
+        "  aws:region: us-east-1\n")
     assert stack.get_config("maintenance").value == "true"
-    stack.remove_config("message")
-    assert "message" not in path.read_text()
-    assert "api-maintenance:message" not in stack.get_all_config()
+    stack.remove_config("window")
+    stack.remove_config("contact")
+    stack.set_config("api-maintenance:maintenance", auto.ConfigValue("false"))
+    stack.set_config("message", auto.ConfigValue("Down for an upgrade"))
+    # The old values put back: the same values, not the same bytes.
+    assert path.read_text() == (
+        "# The window test stack.\n"
+        "\n"
+        "config:\n"
+        f"  api-maintenance:domain: {DOMAIN}\n"
+        f"  api-maintenance:liveTarget: {LIVE_TARGET}\n"
+        '  api-maintenance:maintenance: "false" # flipped by the window commands\n'
+        '  api-maintenance:message: "Down for an upgrade"\n'
+        '  api-maintenance:protect: "true"\n'
+        "  api-maintenance:zone: theboss.io\n"
+        "  # Kept by pulumi config set.\n"
+        "  aws:region: us-east-1\n")
+    first = stand_in.project_dir / "original.yaml"
+    first.write_text(original)
+    assert read_stack_config(path) == read_stack_config(first)
+    assert "api-maintenance:window" not in stack.get_all_config()
 
 
 def test_an_older_cli_writes_the_event_log_file(tmp_path):

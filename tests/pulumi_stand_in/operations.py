@@ -128,7 +128,7 @@ def _operate(cli: Cli, stack: str, title: str, body: Callable[[Operation], int],
             holds.stop_here(cli.backend.holds_dir(), stack, "up:start")
             interrupts.announce()
         try:
-            run = engine.run_program(cli.project_dir, stack)
+            run = engine.run_program(cli.project_dir, stack, os.environ)
         except engine.ProgramError as error:
             _diagnose(events, engine.stack_urn(stack), str(error))
             return EXIT_FAILED
