@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
+import yaml
 from pulumi import automation as auto
 
 from commands import DOMAIN, LIVE_TARGET, stack_file
@@ -524,3 +526,80 @@ def test_stack_export_prints_the_saved_deployment(stand_in):
     record = next(r for r in resources if r["type"] == RECORD)
     assert list(record) == ["urn", "custom", "id", "type", "inputs", "outputs", "parent"]
     assert list(resources[0]) == ["urn", "custom", "type", "outputs"]
+
+
+# --- secrets: the passphrase provider ---
+
+def open_secret(passphrase: str, salt_state: str, value: str) -> str:
+    """Decrypts as pkg/secrets/passphrase and config/crypt.go specify, independently of the stand-in."""
+    import base64
+    import hashlib
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    _, salt, check = salt_state.split(":", 2)
+    key = hashlib.pbkdf2_hmac("sha256", passphrase.encode(), base64.b64decode(salt), 1_000_000, 32)
+
+    def decrypt(text: str) -> str:
+        version, nonce, sealed = text.split(":")
+        assert version == "v1" and len(base64.b64decode(nonce)) == 12
+        return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(sealed), None).decode()
+
+    assert decrypt(check) == "pulumi"
+    return decrypt(value)
+
+
+def test_a_secret_round_trips_with_a_fresh_nonce_and_reaches_the_program(stand_in):
+    stand_in.init_secrets(STACK, "correct horse")
+    path = stand_in.project_dir / f"Pulumi.{STACK}.yaml"
+    stack = select(stand_in)
+
+    stack.set_config("message", auto.ConfigValue("Back at 06:00 UTC", secret=True))
+    first = yaml.safe_load(path.read_text())
+    stack.set_config("message", auto.ConfigValue("Back at 06:00 UTC", secret=True))
+    second = yaml.safe_load(path.read_text())
+
+    salt = second["encryptionsalt"]
+    assert re.fullmatch(r"v1:[A-Za-z0-9+/]{11}=:v1:[A-Za-z0-9+/]{16}:[A-Za-z0-9+/=]+", salt)
+    assert salt == first["encryptionsalt"]
+    texts = [document["config"]["api-maintenance:message"]["secure"] for document in (first, second)]
+    assert texts[0] != texts[1]
+    assert [open_secret("correct horse", salt, text) for text in texts] == ["Back at 06:00 UTC"] * 2
+    listed, got = stack.get_all_config()["api-maintenance:message"], stack.get_config("message")
+    assert (listed.value, listed.secret) == (got.value, got.secret) == ("Back at 06:00 UTC", True)
+    _, secret_steps = preview_steps(stack)
+    stack.set_config("message", auto.ConfigValue("Back at 06:00 UTC"))
+    _, clear_steps = preview_steps(stack)
+    assert changes(secret_steps) == changes(clear_steps) != []
+    assert {step.urn: step.new.inputs for step in secret_steps} == {step.urn: step.new.inputs for step in clear_steps}
+
+
+def test_secrets_need_the_passphrase_as_the_cli_says(stand_in, tmp_path):
+    stand_in.init_secrets(STACK, "correct horse")
+    select(stand_in).set_config("message", auto.ConfigValue("Back at 06:00 UTC", secret=True))
+    env = {key: value for key, value in stand_in.env.items() if key != "PULUMI_CONFIG_PASSPHRASE"}
+
+    def with_env(extra: dict) -> auto.Stack:
+        return auto.select_stack(STACK, work_dir=str(stand_in.project_dir), opts=auto.LocalWorkspaceOptions(
+            pulumi_command=auto.PulumiCommand(root=str(stand_in.backend.root)), env_vars={**env, **extra}))
+
+    missing = with_env({})
+    for call in (missing.get_all_config, missing.preview, missing.up,
+                 lambda: missing.set_config("contact", auto.ConfigValue("ops", secret=True))):
+        with pytest.raises(auto.errors.CommandError) as failed:
+            call()
+        assert ("error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE "
+                "environment variables") in str(failed.value)
+    assert stand_in.locks(STACK) == [] and not stand_in.backend.pending_operations(STACK)
+    # Listing without --show-secrets needs no passphrase: the secret is listed without its value.
+    listed = stand_in.run("config", "--json", "--stack", STACK)
+    assert listed.returncode == 0
+    assert json.loads(listed.stdout)["api-maintenance:message"] == {"secret": True}
+
+    with pytest.raises(auto.errors.CommandError) as wrong:
+        with_env({"PULUMI_CONFIG_PASSPHRASE": "wrong horse"}).get_all_config()
+    assert "error: incorrect passphrase" in str(wrong.value)
+    phrase_file = tmp_path / "passphrase"
+    phrase_file.write_text("correct horse\n")
+    from_file = with_env({"PULUMI_CONFIG_PASSPHRASE_FILE": str(phrase_file)})
+    assert from_file.get_all_config()["api-maintenance:message"].value == "Back at 06:00 UTC"

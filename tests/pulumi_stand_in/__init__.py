@@ -26,7 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import holds
+from . import holds, secrets, stackfile
 from .backend import Backend
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -125,6 +125,16 @@ class StandIn:
 
     def outputs(self, stack: str) -> dict:
         return self.backend.outputs(stack)
+
+    def init_secrets(self, stack: str, passphrase: str) -> None:
+        """Makes the stack a passphrase-provider stack (an encryptionsalt in its file), its commands
+        given the passphrase through PULUMI_CONFIG_PASSPHRASE."""
+        path = self.project_dir / f"Pulumi.{stack}.yaml"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        top = stackfile.load_values(text)
+        top["encryptionsalt"], _ = secrets.new_state(passphrase)
+        path.write_text(stackfile.rewrite(text, top), encoding="utf-8")
+        self.env["PULUMI_CONFIG_PASSPHRASE"] = passphrase
 
     def hold(self, stack: str, point: str) -> None:
         """The stack's next preview or up stops at `point` (see holds.py) until released."""
