@@ -570,8 +570,17 @@ def test_a_secret_round_trips_with_a_fresh_nonce_and_reaches_the_program(stand_i
     _, secret_steps = preview_steps(stack)
     stack.set_config("message", auto.ConfigValue("Back at 06:00 UTC"))
     _, clear_steps = preview_steps(stack)
-    assert changes(secret_steps) == changes(clear_steps) != []
+    assert sorted(changes(secret_steps)) == sorted(changes(clear_steps)) != []
     assert {step.urn: step.new.inputs for step in secret_steps} == {step.urn: step.new.inputs for step in clear_steps}
+    stack.set_config("message", auto.ConfigValue("Back at 06:00 UTC", secret=True))
+    stack.up()
+    # The history keeps the ciphertext: its value shows with --show-secrets only (stack_history.go).
+    shown, hidden = stack.history(show_secrets=True)[0].config, stack.history(show_secrets=False)[0].config
+    assert (shown["api-maintenance:message"].value, shown["api-maintenance:message"].secret) == (
+        "Back at 06:00 UTC", True)
+    # Without a value the Automation API shows "[secret]" (automation/_stack.py, UpdateSummary).
+    assert (hidden["api-maintenance:message"].value, hidden["api-maintenance:message"].secret) == ("[secret]", True)
+    assert "Back at" not in (stand_in.backend.root / ".pulumi/history/api-maintenance/window.json").read_text()
 
 
 def test_secrets_need_the_passphrase_as_the_cli_says(stand_in, tmp_path):

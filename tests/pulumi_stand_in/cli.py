@@ -220,7 +220,34 @@ class Cli:
         if size:
             page = int(self.arguments.value("--page") or 1)
             entries = entries[(page - 1) * int(size):page * int(size)]
+        # stack_history.go, buildUpdatesJSON: a secret's value only with --show-secrets, which needs the
+        # stack's decrypter.
+        reveal = self.arguments.options.get("--show-secrets") and any(
+            "secure" in value for entry in entries for value in entry["config"].values())
+        key = self._stack_key(stack) if reveal else None
+        for entry in entries:
+            for name, value in entry["config"].items():
+                if "secure" in value:
+                    ciphertext = value.pop("secure")
+                    if key is not None:
+                        value["value"] = self._decrypt(key, ciphertext)
         print(json.dumps(entries, indent=2))
+
+    def _stack_key(self, stack: str) -> bytes:
+        from . import secrets, stackfile
+        top = stackfile.load_values(self._config_path(stack).read_text(encoding="utf-8"))
+        try:
+            return secrets.key_for(secrets.passphrase(os.environ), top.get("encryptionsalt", ""))
+        except secrets.SecretsError as error:
+            raise Failure(str(error)) from None
+
+    @staticmethod
+    def _decrypt(key: bytes, ciphertext: str) -> str:
+        from . import secrets
+        try:
+            return secrets.decrypt(key, ciphertext)
+        except secrets.SecretsError:
+            return "ERROR_UNABLE_TO_DECRYPT"  # buildUpdatesJSON's errorDecryptingValue
 
     def _stack_export(self) -> None:
         """The checkpoint's latest deployment as an UntypedDeployment (diy backend.go, ExportDeployment),

@@ -56,8 +56,9 @@ class Resource:
 
 @dataclass
 class ProgramRun:
-    config: dict
+    config: dict  # a secret shown as "[secret]"
     resources: list[Resource]  # in registration order, the stack first
+    secure: dict = field(default_factory=dict)  # each secret's ciphertext, as the update's config keeps it
 
     @property
     def outputs(self) -> dict:
@@ -157,7 +158,9 @@ def run_program(project_dir: Path, stack: str, env) -> ProgramRun:
                                   registered["id"] if options["custom"] else "",
                                   _plain(registered["inputs"]), _plain(registered["outputs"])))
     shown = {key: "[secret]" if key in secret else value for key, value in config.items()}
-    return ProgramRun(_plain(shown), resources)
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    raw = stackfile.load_values(path.read_text(encoding="utf-8")).get("config", {}) if secret else {}
+    return ProgramRun(_plain(shown), resources, {key: raw[key]["secure"] for key in secret})
 
 
 def _plain(value):

@@ -273,6 +273,7 @@ def _record(operation: Operation, started: str, result: str, changes: dict) -> N
     operation.cli.backend.record_update(operation.stack, {
         "kind": "update", "startTime": started, "endTime": now_text(), "message": "",
         "environment": {"exec.kind": operation.cli.arguments.value("--exec-kind") or "cli"},
-        "config": {key: {"value": value, "secret": False} for key, value in operation.run.config.items()},
+        "config": {key: {"secure": operation.run.secure[key], "secret": True} if key in operation.run.secure
+                   else {"value": value, "secret": False} for key, value in operation.run.config.items()},
         "result": result, "resourceChanges": changes,
     })
