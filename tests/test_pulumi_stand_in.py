@@ -16,7 +16,7 @@ import subprocess
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 import yaml
@@ -301,6 +301,12 @@ def popen(stand_in: StandIn, *arguments: str, stdout=subprocess.PIPE) -> subproc
                             stdout=stdout, stderr=subprocess.PIPE, text=True)
 
 
+def to_the_second(go_time: str) -> datetime:
+    """A Go time.Time in JSON (RFC 3339 with up to nine fraction digits), without the fraction."""
+    head, _, fraction = go_time.partition(".")
+    return datetime.fromisoformat(head[:19] + (fraction.lstrip("0123456789") if fraction else head[19:]))
+
+
 def two_changes(stand_in: StandIn) -> auto.Stack:
     """A stack whose next up updates the function first, then the record."""
     stand_in.edit_deployed(STACK, FUNCTION, "maintenance-responses", "comment", "edited in the console")
@@ -330,7 +336,7 @@ def test_an_up_holds_the_lock_that_lock_go_writes_and_a_preview_takes_none(stand
     content = json.loads(lock.read_text())
     assert list(content) == ["pid", "username", "hostname", "timestamp"]
     assert (content["pid"], content["username"], content["hostname"]) == (pid, getpass.getuser(), socket.gethostname())
-    assert datetime.fromisoformat(content["timestamp"][:26].rstrip("Z")) <= datetime.now()
+    assert to_the_second(content["timestamp"]) <= datetime.now(timezone.utc)
     stand_in.release("up:start")
     assert updating.result(timeout=60).summary.result == "succeeded"
     assert stand_in.locks(STACK) == []
@@ -346,12 +352,13 @@ def test_an_up_on_a_locked_stack_fails_naming_each_lock_and_pulumi_cancel(stand_
     second = stand_in.run("up", "--yes", "--skip-preview", "--stack", STACK)
 
     assert second.returncode == 255 and second.stdout == ""
-    # The timestamp to the second, as time.RFC3339 prints it (this machine's zone is UTC).
+    # The timestamp to the second, as time.RFC3339 prints it: "Z" for a zero offset.
+    stamp = to_the_second(content["timestamp"])
     assert second.stderr == (
         "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or "
         "delete the lock file with `pulumi cancel`.\n"
         f"  file://{lock.resolve()}?no_tmp_dir=true: created by {getpass.getuser()}@{socket.gethostname()} "
-        f"(pid {pid}) at {content['timestamp'][:19]}Z\n")
+        f"(pid {pid}) at {stamp.isoformat(timespec='seconds').replace('+00:00', 'Z')}\n")
     # The failed up took no lock of its own, and the held one goes on.
     assert stand_in.locks(STACK) == [lock]
     stand_in.release("up:start")

@@ -2,10 +2,13 @@
 
 For the window commands' tests (issue 12); first usable version committed at 14:37. See the module
 docstrings of cli.py (verbs and their error texts), engine.py (steps and update plans),
-operations.py (preview, up, faults) and events.py (the event stream).
+operations.py (preview, up, faults, signals), events.py (the event stream), locks.py (the diy
+backend's stack lock), holds.py (stopping a command at a phase), secrets.py (the passphrase
+provider) and stackfile.py (how `config set` rewrites a stack file).
 
     stand_in = StandIn(project_copy(tmp_path), tmp_path / "backend")
     stand_in.deploy("window")                      # a first `pulumi up`, through the stand-in itself
+    stand_in.init_secrets("window", "passphrase")  # optional: a passphrase-provider stack
     subprocess.run([...], env=stand_in.env)        # the command under test finds it on PATH
     assert not stand_in.ran("up")
 

@@ -19,8 +19,11 @@ Signals as the CLI's cancellation scope takes them (pkg/backend/cancellation_sco
 cancellationScopeSource.NewScope, which Notifies os.Interrupt and syscall.SIGTERM only): the first
 prints its message and cancels: the step in flight finishes, no further step starts, and the engine
 reports "update canceled" (or "preview canceled") as an error diagnostic and bails
-(pkg/resource/deploy/deployment_executor.go, Execute and reportExecResult); the second prints
-"<signal> received; terminating" and the process ends at once. Any other signal keeps Go's default
+(pkg/resource/deploy/deployment_executor.go, Execute and reportExecResult), which a CLI of 3.210
+ends with exit 255 (os.Exit(-1); later CLIs map errors to other codes, pulumi/pulumi#21716); the
+update is recorded as failed. The second prints "<signal> received; terminating" and the process
+ends at once (cancelSource.Terminate; the sources searched do not show the exit status, so 255 as for
+any failure), leaving the lock and the pending operation. Any other signal keeps Go's default
 (os/signal docs: SIGHUP, SIGINT and SIGTERM make a program exit; SIGPIPE on stdout too): see cli.main.
 """
 
