@@ -150,6 +150,7 @@ class GuardedChange:
     pulumi: PulumiStack
     allowed: tuple[Allowed, ...]
     timings: Timings
+    path: Path  # the stack file
     update_message: str = ""  # what `pulumi stack history` shows for the update: the command and its reason
     previous: dict = field(default_factory=dict)  # key -> ConfigValue, or None where it was not set
     up_started: bool = False  # from then on the stack file is put back only where the update changed nothing
@@ -157,7 +158,7 @@ class GuardedChange:
 
     @property
     def stack_file(self) -> str:
-        return f"Pulumi.{self.pulumi.name}.yaml"
+        return self.path.name
 
     def set(self, values: Mapping[str, Optional[str]]) -> None:
         """Set each key to its text (None: remove it), keeping a secret a secret."""
@@ -171,9 +172,34 @@ class GuardedChange:
                 continue
             wanted[key] = None if text is None else ConfigValue(text, secret=bool(before and before.secret))
             self.previous[key] = before
-        self.pulumi.set_values(wanted)
+        original = self.path.read_bytes()
+        try:
+            self.pulumi.set_values(wanted)
+        except PulumiFailed as error:
+            self._restore(original, error)
+            raise
         for key, value in wanted.items():
             print(f"set {key} {_shown(value)} in {self.stack_file}")
+
+    def _restore(self, original: bytes, error: PulumiFailed) -> None:
+        """The stack file as it was, after Pulumi failed to write it (a full disk).
+
+        The CLI writes it with os.WriteFile (sdk/go/common/workspace/project.go, save), which
+        truncates the file first: a write that fails leaves it cut short. It is written back in
+        place, into the room the truncation freed; if even that fails, its text is printed.
+        """
+        if self.path.read_bytes() == original:
+            return
+        self.previous = {}
+        try:
+            with open(self.path, "r+b") as stack_file:
+                stack_file.write(original)
+                stack_file.truncate()
+        except OSError as problem:
+            print(f"error: {self.stack_file} could not be restored ({problem}); it held:\n"
+                  f"{original.decode(errors='replace')}", file=sys.stderr)
+            return
+        print(f"{self.stack_file} restored as it was: Pulumi could not write it ({str(error).splitlines()[0]})")
 
     def up(self, plan: Path) -> None:
         """Apply the plan; after a signal, once Pulumi has ended (`pulumi.interrupted` names it)."""
@@ -356,7 +382,7 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     except PulumiUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    change = GuardedChange(pulumi, allowed, Timings(),
+    change = GuardedChange(pulumi, allowed, Timings(), stack_file_path(Path(args.cwd), args.stack),
                            f"maintenance {args.command}: {args.reason or 'no reason given'}")
     try:
         code = command(settings, change)

@@ -41,7 +41,7 @@ class Holder:
         return f"pid {self.pid}, `{self.command}`, started {self.started}"
 
 
-def _holder(handle: IO[str]) -> str:
+def _holder(handle: IO[bytes]) -> str:
     handle.seek(0)
     try:
         return str(Holder(**json.loads(handle.read())))
@@ -53,7 +53,8 @@ def _holder(handle: IO[str]) -> str:
 def checkout_lock(folder: Path, stack: str, command: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
     """Hold the stack's lock for the block; Held after `wait` seconds if another command keeps it."""
     path = lock_path(folder, stack)
-    with open(path, "a+", encoding="utf-8") as handle:
+    # Unbuffered: a write that fails (a full disk) fails once, here, and not again when the file closes.
+    with open(path, "a+b", buffering=0) as handle:
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -64,8 +65,10 @@ def checkout_lock(folder: Path, stack: str, command: str, wait: float = WAIT_SEC
                     raise Held(f"another window command is running on {path.name[1:-5]} in this checkout: "
                                f"{_holder(handle)}; wait for it to end, then run this again") from None
                 time.sleep(POLL_SECONDS)
-        handle.truncate(0)
-        handle.write(json.dumps({"pid": os.getpid(), "command": command,
-                                 "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}))
-        handle.flush()
+        try:
+            handle.truncate(0)
+            handle.write(json.dumps({"pid": os.getpid(), "command": command,
+                                     "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}).encode())
+        except OSError:  # a full disk: the lock holds all the same, only its holder goes unnamed
+            pass
         yield

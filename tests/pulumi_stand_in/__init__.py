@@ -2,10 +2,13 @@
 
 For the window commands' tests (issue 12); first usable version committed at 14:37. See the module
 docstrings of cli.py (verbs and their error texts), engine.py (steps and update plans),
-operations.py (preview, up, faults) and events.py (the event stream).
+operations.py (preview, up, faults, signals), events.py (the event stream), locks.py (the diy
+backend's stack lock), holds.py (stopping a command at a phase), secrets.py (the passphrase
+provider) and stackfile.py (how `config set` rewrites a stack file).
 
     stand_in = StandIn(project_copy(tmp_path), tmp_path / "backend")
     stand_in.deploy("window")                      # a first `pulumi up`, through the stand-in itself
+    stand_in.init_secrets("window", "passphrase")  # optional: a passphrase-provider stack
     subprocess.run([...], env=stand_in.env)        # the command under test finds it on PATH
     assert not stand_in.ran("up")
 
@@ -26,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import holds
+from . import holds, secrets, stackfile
 from .backend import Backend
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -125,6 +128,16 @@ class StandIn:
 
     def outputs(self, stack: str) -> dict:
         return self.backend.outputs(stack)
+
+    def init_secrets(self, stack: str, passphrase: str) -> None:
+        """Makes the stack a passphrase-provider stack (an encryptionsalt in its file), its commands
+        given the passphrase through PULUMI_CONFIG_PASSPHRASE."""
+        path = self.project_dir / f"Pulumi.{stack}.yaml"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        top = stackfile.load_values(text)
+        top["encryptionsalt"], _ = secrets.new_state(passphrase)
+        path.write_text(stackfile.rewrite(text, top), encoding="utf-8")
+        self.env["PULUMI_CONFIG_PASSPHRASE"] = passphrase
 
     def hold(self, stack: str, point: str) -> None:
         """The stack's next preview or up stops at `point` (see holds.py) until released."""

@@ -220,7 +220,34 @@ class Cli:
         if size:
             page = int(self.arguments.value("--page") or 1)
             entries = entries[(page - 1) * int(size):page * int(size)]
+        # stack_history.go, buildUpdatesJSON: a secret's value only with --show-secrets, which needs the
+        # stack's decrypter.
+        reveal = self.arguments.options.get("--show-secrets") and any(
+            "secure" in value for entry in entries for value in entry["config"].values())
+        key = self._stack_key(stack) if reveal else None
+        for entry in entries:
+            for name, value in entry["config"].items():
+                if "secure" in value:
+                    ciphertext = value.pop("secure")
+                    if key is not None:
+                        value["value"] = self._decrypt(key, ciphertext)
         print(json.dumps(entries, indent=2))
+
+    def _stack_key(self, stack: str) -> bytes:
+        from . import secrets, stackfile
+        top = stackfile.load_values(self._config_path(stack).read_text(encoding="utf-8"))
+        try:
+            return secrets.key_for(secrets.passphrase(os.environ), top.get("encryptionsalt", ""))
+        except secrets.SecretsError as error:
+            raise Failure(str(error)) from None
+
+    @staticmethod
+    def _decrypt(key: bytes, ciphertext: str) -> str:
+        from . import secrets
+        try:
+            return secrets.decrypt(key, ciphertext)
+        except secrets.SecretsError:
+            return "ERROR_UNABLE_TO_DECRYPT"  # buildUpdatesJSON's errorDecryptingValue
 
     def _stack_export(self) -> None:
         """The checkpoint's latest deployment as an UntypedDeployment (diy backend.go, ExportDeployment),
@@ -256,68 +283,110 @@ class Cli:
         # A key without a namespace is the project's (pkg/cmd/pulumi/config/config.go, parseConfigKey).
         return key if ":" in key else f"{PROJECT}:{key}"
 
-    def _config_values(self, stack: str) -> dict:
-        from . import engine
+    def _config_values(self, stack: str, reveal: bool = True) -> tuple[dict, set[str]]:
+        from . import engine, secrets
         try:
-            return engine.stack_config(self.project_dir, stack)
-        except engine.SettingsError as error:
+            return engine.stack_config(self.project_dir, stack, os.environ if reveal else None)
+        except (engine.SettingsError, secrets.SecretsError) as error:
             raise Failure(str(error)) from None
 
     def _config(self) -> None:
         stack = self._stack()
-        values = self._config_values(stack)
+        # Without --show-secrets the CLI lists with a blinding decrypter: no passphrase needed.
+        show = bool(self.arguments.options.get("--show-secrets"))
+        values, secret = self._config_values(stack, reveal=show)
         if self.arguments.options.get("--json"):
-            print(json.dumps({key: {"value": value, "secret": False} for key, value in values.items()}, indent=2))
+            # pkg/cmd/pulumi/config/config.go, listConfig: configValueJSON, `value` omitted for a hidden secret.
+            listed = {key: ({"value": value} if show or key not in secret else {}) | {"secret": key in secret}
+                      for key, value in values.items()}
+            print(json.dumps(listed, indent=2))
         else:
             for key, value in values.items():
-                print(f"{key}  {value}")
+                print(f"{key}  {'[secret]' if key in secret and not show else value}")
 
     def _config_get(self) -> None:
         stack = self._stack()
         key = self._full_key(self.arguments.positional[0])
-        values = self._config_values(stack)
+        values, secret = self._config_values(stack, reveal=False)
         if key not in values:
             # pkg/cmd/pulumi/config/config.go, getConfig.
             raise Failure(f"configuration key '{key}' not found for stack '{stack}'")
+        if key in secret:
+            values, _ = self._config_values(stack)
         if self.arguments.options.get("--json"):
-            print(json.dumps({"value": values[key], "secret": False}, indent=2))
+            print(json.dumps({"value": values[key], "secret": key in secret}, indent=2))
         else:
             print(values[key])
 
-    def _refuse_secrets(self) -> None:
-        if self.arguments.options.get("--secret"):
-            raise Failure("the stand-in does not model secrets")
-
     def _config_set(self) -> None:
         stack = self._stack()
-        self._refuse_secrets()
         if len(self.arguments.positional) < 2:
             # pkg/cmd/pulumi/config/config.go: no value and no terminal to read one from.
             raise Failure("config value must be specified in non-interactive mode")
         key, value = self.arguments.positional[:2]
-        _edit_config(self._config_path(stack), {self._full_key(key): value}, [])
+        self._edit_config(stack, {self._full_key(key): (value, bool(self.arguments.options.get("--secret")))}, [])
 
     def _config_set_all(self) -> None:
         stack = self._stack()
-        self._refuse_secrets()
-        # set-all repeats `--plaintext KEY=VALUE`, so it reads its own argv (_local_workspace.py, set_all_config).
+        # set-all repeats `--plaintext KEY=VALUE` and `--secret KEY=VALUE`, so it reads its own argv
+        # (_local_workspace.py, set_all_config).
         argv = self.arguments.argv
-        pairs = [argv[index + 1].partition("=") for index, token in enumerate(argv) if token == "--plaintext"]
-        _edit_config(self._config_path(stack), {self._full_key(key): value for key, _, value in pairs}, [])
+        pairs = [(argv[index + 1].partition("="), token == "--secret") for index, token in enumerate(argv)
+                 if token in ("--plaintext", "--secret") and index + 1 < len(argv)]
+        self._edit_config(stack, {self._full_key(key): (value, hidden) for (key, _, value), hidden in pairs}, [])
 
     def _config_rm(self) -> None:
         stack = self._stack()
-        _edit_config(self._config_path(stack), {}, [self._full_key(key) for key in self.arguments.positional[:1]])
+        self._edit_config(stack, {}, [self._full_key(key) for key in self.arguments.positional[:1]])
 
     def _config_rm_all(self) -> None:
         stack = self._stack()
-        _edit_config(self._config_path(stack), {}, [self._full_key(key) for key in self.arguments.positional])
+        self._edit_config(stack, {}, [self._full_key(key) for key in self.arguments.positional])
+
+    def _edit_config(self, stack: str, values: dict[str, tuple[str, bool]], removed: list[str]) -> None:
+        """Sets (value, secret) pairs and removes keys, saving the file as ProjectStack.Save does (stackfile.py).
+
+        A secret needs the passphrase provider's key; a stack without an encryptionsalt gets one, made
+        from the passphrase in the environment (passphrase.NewPromptingPassphraseSecretsManager).
+        """
+        from . import secrets, stackfile
+        from maintenance.settings import SECRET, SettingsError, read_stack_config
+
+        path = self._config_path(stack)
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        top = stackfile.load_values(text)
+        try:
+            held = read_stack_config(path) if path.exists() else {}
+        except SettingsError as error:
+            raise Failure(str(error)) from None
+        raw = top.get("config") or {}
+        # Each value as the CLI holds it (config.Value): a secret's ciphertext, an object, or the text.
+        config = {key: {"secure": raw[key]["secure"]} if value is SECRET
+                  else raw[key] if isinstance(raw.get(key), (dict, list)) else value for key, value in held.items()}
+        key = None
+        for name, (value, hidden) in values.items():
+            if hidden:
+                try:
+                    if key is None and top.get("encryptionsalt"):
+                        key = secrets.key_for(secrets.passphrase(os.environ), top["encryptionsalt"])
+                    elif key is None:
+                        top["encryptionsalt"], key = secrets.new_state(secrets.passphrase(os.environ))
+                except secrets.SecretsError as error:
+                    raise Failure(str(error)) from None
+                config[name] = {"secure": secrets.encrypt(key, value)}
+            else:
+                config[name] = value
+        for name in removed:
+            config.pop(name, None)
+        path.write_text(stackfile.rewrite(text, {**top, "config": config}), encoding="utf-8")
 
     # --- preview and up ---
 
     def _preview(self) -> int:
         from . import operations
-        return operations.preview(self, self._stack())
+        stack = self._stack()
+        self._config_values(stack)  # the secrets manager is made before the engine runs
+        return operations.preview(self, stack)
 
     def _up(self) -> int:
         from . import operations
@@ -325,44 +394,11 @@ class Cli:
         if not (self.arguments.options.get("--yes") or self.arguments.options.get("--skip-preview")):
             # pkg/cmd/pulumi/up.go in non-interactive mode.
             raise Failure("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode")
+        # The secrets manager is made before the backend locks the stack (up.go, then diy backend.go, Update).
+        self._config_values(stack)
         return operations.up(self, stack)
 
 
 def _resource_v3(record: dict) -> dict:
     return {key: record[key] for key in RESOURCE_FIELDS
             if key in record and (key in ("urn", "custom", "type") or record[key] not in ("", None, {}, [], False))}
-
-
-def _edit_config(path: Path, values: dict[str, str], removed: list[str]) -> None:
-    """Sets and removes keys in a stack file, keeping its comments, order and other keys.
-
-    The CLI stores each value as a string and writes it with go-yaml, which double-quotes a string
-    that would read back as another type, YAML 1.1 booleans included (`"true"`, `"yes"`, `"60"`;
-    go-yaml v3 encode.go, stringv), and writes other strings plain where it can.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, PlainScalarString
-    import yaml as pyyaml
-
-    document = YAML()
-    document.preserve_quotes = True
-    document.indent(mapping=2, sequence=4, offset=2)
-    data = document.load(path.read_text(encoding="utf-8")) if path.exists() else None
-    if data is None:
-        data = CommentedMap()
-    config = data.get("config")
-    if config is None:
-        config = data["config"] = CommentedMap()
-    for key, value in values.items():
-        try:
-            reads_as_other = value == "" or not isinstance(pyyaml.safe_load(value), str)
-        except pyyaml.YAMLError:
-            reads_as_other = False  # not plain YAML at all: ruamel quotes it as it must
-        # Plain unless it must not be: ruamel would otherwise keep the replaced value's quotes.
-        config[key] = DoubleQuotedScalarString(value) if reads_as_other else PlainScalarString(value)
-    for key in removed:
-        config.pop(key, None)
-    with open(path, "w", encoding="utf-8") as out:
-        document.dump(data, out)
-

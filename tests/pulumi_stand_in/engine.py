@@ -30,9 +30,10 @@ from typing import Optional
 
 import pulumi
 
-from maintenance.settings import SettingsError, read_stack_config
+from maintenance.settings import SECRET, SettingsError, read_stack_config
 from mock_aws import MockProgram
 
+from . import secrets, stackfile
 from .backend import PROJECT, STACK_TYPE, stack_urn
 
 # Inputs whose change makes the provider replace the resource (ForceNew in its schema).
@@ -66,8 +67,9 @@ class Resource:
 
 @dataclass
 class ProgramRun:
-    config: dict
+    config: dict  # a secret shown as "[secret]"
     resources: list[Resource]  # in declaration order, the stack first
+    secure: dict = field(default_factory=dict)  # each secret's ciphertext, as the update's config keeps it
 
     @property
     def outputs(self) -> dict:
@@ -115,17 +117,37 @@ class ProgramError(Exception):
     """The program (or its stack file) failed; the message is what Pulumi would print."""
 
 
-def stack_config(project_dir: Path, stack: str) -> dict:
+def stack_config(project_dir: Path, stack: str, env=None) -> tuple[dict, set[str]]:
+    """The stack file's config as the engine hands it to the program, and which keys are secrets.
+
+    With `env` (the CLI's environment) the passphrase provider's key is made, as the CLI makes the
+    stack's secrets manager whenever the file has an encryptionsalt, and the secrets are decrypted;
+    without it each secret stays SECRET (what `pulumi config` lists without --show-secrets).
+    """
     path = project_dir / f"Pulumi.{stack}.yaml"
-    return read_stack_config(path) if path.exists() else {}
+    config = read_stack_config(path) if path.exists() else {}
+    secret = {key for key, value in config.items() if value is SECRET}
+    if env is None:
+        return config, secret
+    raw = stackfile.load_values(path.read_text(encoding="utf-8")) if path.exists() else {}
+    salt = raw.get("encryptionsalt")
+    if salt:
+        key = secrets.key_for(secrets.passphrase(env), salt)
+        for name in secret:
+            config[name] = secrets.decrypt(key, raw["config"][name]["secure"])
+    elif secret:
+        raise secrets.SecretsError("the stand-in models secure values of the passphrase provider only")
+    return config, secret
 
 
-def run_program(project_dir: Path, stack: str) -> ProgramRun:
+def run_program(project_dir: Path, stack: str, env) -> ProgramRun:
     try:
-        config = stack_config(project_dir, stack)
+        config, secret = stack_config(project_dir, stack, env)
     except SettingsError as error:
         raise ProgramError(str(error)) from None
     program = MockProgram.for_config(stack, config)
+    # The language host tells the program which keys are secrets (PULUMI_CONFIG_SECRET_KEYS).
+    program.secret_keys = sorted(secret)
     declared: list[str] = []
 
     def declaring_program():
@@ -155,7 +177,10 @@ def run_program(project_dir: Path, stack: str) -> ProgramRun:
         resources.append(Resource(urn, registered["type"], name, bool(options["custom"]), parent,
                                   registered["id"] if options["custom"] else "",
                                   _plain(registered["inputs"]), _plain(registered["outputs"])))
-    return ProgramRun(_plain(config), resources)
+    shown = {key: "[secret]" if key in secret else value for key, value in config.items()}
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    raw = stackfile.load_values(path.read_text(encoding="utf-8")).get("config", {}) if secret else {}
+    return ProgramRun(_plain(shown), resources, {key: raw[key]["secure"] for key in secret})
 
 
 def _plain(value):

@@ -52,7 +52,8 @@ def check(backend: Backend, stack: str, own: Path | None = None) -> None:
         content = json.loads(path.read_text(encoding="utf-8"))
         # lockURLForError joins the lock's key to the path of the backend's canonical URL, which
         # massageBlobPath made absolute and gave `?no_tmp_dir=true` (backend.go; pulumi/pulumi#15352).
-        where = f"file://{backend.root.resolve().as_posix()}/{path.relative_to(backend.root).as_posix()}?no_tmp_dir=true"
+        key = path.relative_to(backend.root).as_posix()
+        where = f"file://{backend.root.resolve().as_posix()}/{key}?no_tmp_dir=true"
         lines.append(f"  {where}: created by {content['username']}@{content['hostname']} "
                      f"(pid {content['pid']}) at {_rfc3339(content['timestamp'])}")
     raise Locked("\n".join(lines))

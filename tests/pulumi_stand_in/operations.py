@@ -19,8 +19,11 @@ Signals as the CLI's cancellation scope takes them (pkg/backend/cancellation_sco
 cancellationScopeSource.NewScope, which Notifies os.Interrupt and syscall.SIGTERM only): the first
 prints its message and cancels: the step in flight finishes, no further step starts, and the engine
 reports "update canceled" (or "preview canceled") as an error diagnostic and bails
-(pkg/resource/deploy/deployment_executor.go, Execute and reportExecResult); the second prints
-"<signal> received; terminating" and the process ends at once. Any other signal keeps Go's default
+(pkg/resource/deploy/deployment_executor.go, Execute and reportExecResult), which a CLI of 3.210
+ends with exit 255 (os.Exit(-1); later CLIs map errors to other codes, pulumi/pulumi#21716); the
+update is recorded as failed. The second prints "<signal> received; terminating" and the process
+ends at once (cancelSource.Terminate; the sources searched do not show the exit status, so 255 as for
+any failure), leaving the lock and the pending operation. Any other signal keeps Go's default
 (os/signal docs: SIGHUP, SIGINT and SIGTERM make a program exit; SIGPIPE on stdout too): see cli.main.
 """
 
@@ -129,7 +132,7 @@ def _operate(cli: Cli, stack: str, title: str, body: Callable[[Operation], int],
             holds.stop_here(cli.backend.holds_dir(), stack, "up:start")
             interrupts.announce()
         try:
-            run = engine.run_program(cli.project_dir, stack)
+            run = engine.run_program(cli.project_dir, stack, os.environ)
         except engine.ProgramError as error:
             _diagnose(events, engine.stack_urn(stack), str(error))
             return EXIT_FAILED
@@ -284,7 +287,8 @@ def _record(operation: Operation, started: str, result: str, changes: dict) -> N
     operation.cli.backend.record_update(operation.stack, {
         "kind": "update", "startTime": started, "endTime": now_text(), "message": message,
         "environment": environment,
-        "config": {key: {"value": value, "secret": False} for key, value in operation.run.config.items()},
+        "config": {key: {"secure": operation.run.secure[key], "secret": True} if key in operation.run.secure
+                   else {"value": value, "secret": False} for key, value in operation.run.config.items()},
         "result": result, "resourceChanges": changes,
     })
 
