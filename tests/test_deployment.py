@@ -62,7 +62,8 @@ def test_a_record_cut_off_mid_change_is_in_an_unknown_mode_and_refuses_a_switch(
     assert state.cut_off("aws:s3/bucketObjectv2:BucketObjectv2") == []
     assert cut_off_problem(state, "window") == (
         "the last update was cut off while updating record (a pending operation in the state): Pulumi does not know "
-        "where it is until it reads it again; run pulumi refresh -s window, then this command again")
+        "where it is until it reads it again; run pulumi refresh -s window (if it says the stack is locked by a "
+        "process that has ended: pulumi cancel -s window first), then this command again")
     assert cut_off_problem(DeployedState.from_export(exported(LIVE_TARGET)), "window") is None
 
 

@@ -476,6 +476,30 @@ def test_a_second_signal_exits_at_once_leaving_the_lock_and_the_pending_operatio
     stand_in.release(f"up:during:{RECORD}")
 
 
+def test_refresh_clears_the_pending_operation_a_killed_up_left_and_needs_the_lock(stand_in):
+    """Pulumi docs, "Interrupted updates": `pulumi refresh` refreshes the state and clears pending operations."""
+    stack = select(stand_in)
+    stack.set_config("api-maintenance:maintenance", auto.ConfigValue("true"))
+    stand_in.hold(STACK, f"up:during:{RECORD}")
+    updating = popen(stand_in, "up", "--yes", "--skip-preview", "--stack", STACK)
+    os.kill(stand_in.wait_held(f"up:during:{RECORD}"), signal.SIGKILL)
+    updating.wait(timeout=10)
+    stand_in.release(f"up:during:{RECORD}")
+    assert stand_in.backend.pending_operations(STACK) and stand_in.locks(STACK)
+    record = stand_in.deployed(STACK, RECORD)
+
+    locked = stand_in.run("refresh", "--yes", "-s", STACK)
+    assert locked.returncode == 255 and "the stack is currently locked by 1 lock(s)" in locked.stderr
+    assert stand_in.backend.pending_operations(STACK)
+
+    assert stand_in.run("cancel", "--yes", "-s", STACK).returncode == 0
+    refreshed = stand_in.run("refresh", "--yes", "-s", STACK)
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert stand_in.backend.pending_operations(STACK) == [] and stand_in.locks(STACK) == []
+    assert stand_in.deployed(STACK, RECORD) == record
+    assert stand_in.backend.history(STACK)[0]["kind"] == "refresh"
+
+
 def test_a_signal_cancels_a_preview_without_the_note(stand_in):
     stand_in.hold(STACK, "preview")
     previewing = popen(stand_in, "preview", "--stack", STACK)

@@ -147,7 +147,7 @@ def test_a_signal_before_the_record_moved_cancels_the_up_and_puts_the_stack_file
     assert "update canceled" in command.output
     assert command.last_line.startswith(
         f"interrupted ({name}) before the record moved, Pulumi.{STACK}.yaml put back: {STACK} is in live (")
-    assert command.last_line.endswith(f"next: python -m maintenance on {STACK}")
+    assert f"next: python -m maintenance on {STACK} --connect " in command.last_line
     assert agreement(stand_in) == ("live", "live", "live") and not stand_in.locks(STACK)
 
 
@@ -162,7 +162,7 @@ def test_a_signal_after_the_record_moved_keeps_the_stack_file_and_names_the_true
     name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
     assert command.last_line.startswith(f"interrupted ({name}) after the record moved, Pulumi.{STACK}.yaml says "
                                         f"maintenance: {STACK} is in maintenance (")
-    assert command.last_line.endswith(f"next: python -m maintenance on {STACK}")
+    assert f"next: python -m maintenance on {STACK} --connect " in command.last_line
     # The file and the record agree; the mode output lags until an up succeeds, which the next `on` makes.
     assert agreement(stand_in) == ("maintenance", "maintenance", "live") and not stand_in.locks(STACK)
     again = finish(stand_in, start_on)
@@ -177,7 +177,7 @@ def test_a_closed_terminal_while_the_record_changes_leaves_a_pending_operation_a
     assert command.end() == 129, command.output
     assert command.last_line.startswith(
         f"interrupted (SIGHUP): the last update was cut off while updating record (a pending operation in the state)")
-    assert command.last_line.endswith(f"next: pulumi refresh -s {STACK}, then python -m maintenance on {STACK}")
+    assert f"next: pulumi refresh -s {STACK}, then python -m maintenance on {STACK} --connect " in command.last_line
     assert stack_file_mode(stand_in) == "true"
     # The next command refuses before it changes anything, with the same way out.
     again = start_on(stand_in)
@@ -245,8 +245,11 @@ def heal(stand_in: StandIn, start_on, rounds: int = 3) -> None:
         assert "pulumi cancel -s" in command.output or "pulumi refresh -s" in command.output, command.output
         if f"clear the lock with pulumi cancel -s {STACK}, then run this command again" in command.output:
             assert stand_in.run("cancel", "--yes", "-s", STACK).returncode == 0
-        if f"run pulumi refresh -s {STACK}, then this command again" in command.output:
+        if f"run pulumi refresh -s {STACK} (if it says the stack is locked" in command.output:
             refreshed = stand_in.run("refresh", "--yes", "-s", STACK)
+            if "the stack is currently locked" in refreshed.stderr:
+                assert stand_in.run("cancel", "--yes", "-s", STACK).returncode == 0
+                refreshed = stand_in.run("refresh", "--yes", "-s", STACK)
             assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
     pytest.fail(f"on did not heal the stack in {rounds} rounds")
 

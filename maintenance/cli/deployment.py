@@ -93,7 +93,8 @@ def cut_off_problem(state: DeployedState, stack: str) -> Optional[str]:
     if not operations:
         return None
     return (f"the last update was cut off while {', '.join(operations)} (a pending operation in the state): "
-            f"Pulumi does not know where it is until it reads it again; run pulumi refresh -s {stack}, "
+            f"Pulumi does not know where it is until it reads it again; run pulumi refresh -s {stack} (if it "
+            f"says the stack is locked by a process that has ended: pulumi cancel -s {stack} first), "
             "then this command again")
 
 

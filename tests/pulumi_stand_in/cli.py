@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .backend import PROJECT, Backend
+from .backend import PROJECT, Backend, now_text
 
 EXIT_FAILED = 255
 LOGGED_ENV = ("PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_HOME", "PULUMI_AUTOMATION_API",
@@ -270,6 +270,37 @@ class Cli:
         stack = self._stack(named)
         locks.cancel(self.backend, stack)
         print(f"The currently running update for '{stack}' has been canceled!")
+
+    def _refresh(self) -> None:
+        """`pulumi refresh --yes`: reads each resource from the provider and adopts what it finds, and
+        clears the pending operations an interrupted update left ("you can repair your stack using
+        `pulumi refresh` which will refresh the state from the provider ... and clear the pending
+        operations": Pulumi docs, "Interrupted updates"). The diy backend locks the stack for it
+        (backend.go, Refresh). The stand-in's provider reads back what the state holds (a console edit
+        is planted in the state, StandIn.edit_deployed), so only the pending operations change.
+        Not modelled: --preview-only, and pending creates (which need an interactive refresh)."""
+        from . import locks
+
+        stack = self._stack()
+        if self.arguments.options.get("--preview-only"):
+            raise Failure("the stand-in does not model `pulumi refresh --preview-only`")
+        if not (self.arguments.options.get("--yes") or self.arguments.options.get("--skip-preview")):
+            raise Failure("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode")
+        try:
+            lock = locks.take(self.backend, stack)
+        except locks.Locked as error:
+            raise Failure(str(error)) from None
+        try:
+            pending = self.backend.pending_operations(stack)
+            if any(operation["type"] == "creating" for operation in pending):
+                raise Failure("the stand-in does not model pending creates")
+            self.backend.save_resources(stack, self.backend.resources(stack))
+            print(f"Refreshing ({stack}):\n\nResources:\n    {len(self.backend.resources(stack))} unchanged")
+            self.backend.record_update(stack, {"kind": "refresh", "startTime": now_text(), "endTime": now_text(),
+                                               "message": "", "environment": {}, "config": {}, "result": "succeeded",
+                                               "resourceChanges": {"same": len(self.backend.resources(stack))}})
+        finally:
+            lock.unlink(missing_ok=True)
 
     # --- config: the stack file in the project directory ---
 
