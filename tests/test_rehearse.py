@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -39,7 +40,8 @@ def folder_of(transcript: str) -> str:
 
 
 def processes_using(folder: str) -> list[str]:
-    """Processes whose command line or environment names the folder (this user's, that can be read)."""
+    """Processes whose command line or environment names the folder (this user's, that can be read):
+    "PID: command line"."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -54,6 +56,25 @@ def processes_using(folder: str) -> list[str]:
             command = cmdline.replace(b"\0", b" ").decode(errors="replace")
             found.append(f"{entry.name}: {command[:200]}")
     return found
+
+
+def left_behind(process: subprocess.Popen, transcript: str) -> None:
+    """After the assertions, pass or fail: what a broken script left is stopped and removed, so that a
+    failing run does not leave servers running on this machine."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        transcript += process.communicate()[0]  # all of it after a timeout, where nothing was read yet
+    try:
+        folder = folder_of(transcript)
+    except AssertionError:
+        return
+    for found in processes_using(folder):
+        try:
+            os.kill(int(found.split(":")[0]), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if folder.startswith("/tmp/maintenance-rehearse-"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def assert_nothing_left(folder: str, transcript: str) -> None:
@@ -77,14 +98,17 @@ def command_output(transcript: str, command_line_start: str, nth: int = 0) -> li
     return output
 
 
-def test_a_whole_window_runs_on_loopback_and_leaves_nothing(tmp_path):
+def test_a_whole_window_runs_on_loopback_and_leaves_nothing():
     process = start()
+    transcript = ""
     try:
         transcript, _ = process.communicate(timeout=240)
+        check_the_window(process, transcript)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        left_behind(process, transcript)
+
+
+def check_the_window(process: subprocess.Popen, transcript: str) -> None:
     assert process.returncode == 0, transcript
     assert "Traceback" not in transcript, transcript
     folder = folder_of(transcript)
@@ -141,6 +165,7 @@ def test_a_whole_window_runs_on_loopback_and_leaves_nothing(tmp_path):
 def test_a_signal_mid_window_stops_everything_it_started(signum, code):
     process = start()
     seen = []
+    rest = ""
     try:
         # Once `on` has started and is past its preflight, on its way to the switch.
         for line in process.stdout:
@@ -151,11 +176,12 @@ def test_a_signal_mid_window_stops_everything_it_started(signum, code):
             pytest.fail("".join(seen))
         process.send_signal(signum)
         rest, _ = process.communicate(timeout=180)
+        check_the_stop(process, "".join(seen) + rest, signum, code)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    transcript = "".join(seen) + rest
+        left_behind(process, "".join(seen) + rest)
+
+
+def check_the_stop(process: subprocess.Popen, transcript: str, signum: int, code: int) -> None:
     assert process.returncode == code, transcript
     assert "Traceback" not in transcript, transcript
     assert f"rehearse: interrupted ({signal.Signals(signum).name}): stopping everything it started" in transcript
