@@ -50,7 +50,7 @@ def test_message_updates_the_page_and_the_function_only(tmp_path, version):
     assert lines[-1].startswith("published (preview ")
     assert (f"the page reaches readers within {PAGE_BOUND_SECONDS} s; the API's JSON answer once CloudFront has "
             "deployed the published function") in lines[-1]
-    assert lines[-1].endswith(f"next: python -m maintenance on {STACK}")
+    assert lines[-1].endswith(f"next: python -m maintenance on {STACK} --cwd {stand_in.project_dir}")
     assert stack_file_values(stand_in) == {"message": TEXT, "until": UNTIL, "maintenance": "false"}
     assert escape(TEXT) in page(stand_in) and f'datetime="{UNTIL}"' in page(stand_in)
     assert TEXT in function_code(stand_in)
@@ -65,7 +65,7 @@ def test_no_until_removes_it_and_the_same_text_again_has_nothing_to_do(tmp_path)
     result = switch(stand_in, "message", TEXT, "--no-until", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"set until removed in Pulumi.{STACK}.yaml" in result.stdout
-    assert result.stdout.splitlines()[-1].endswith(f"next: python -m maintenance off {STACK}")
+    assert result.stdout.splitlines()[-1].endswith(f"next: python -m maintenance off {STACK} --cwd {stand_in.project_dir}")
     assert stack_file_values(stand_in) == {"message": TEXT, "until": None, "maintenance": "true"}
     assert "<time data-until" not in page(stand_in)
 

@@ -95,8 +95,8 @@ def test_on_checks_switches_with_the_plan_and_waits_for_dns(tmp_path, serve, cac
     assert "2/2 agree with maintenance (exit 0)" in lines
     assert lines[-1].startswith(f"done: {STACK} is in maintenance (preflight ")
     # The hint carries the options the next command needs, as given to this one.
-    assert lines[-1].endswith(f"s); next: python -m maintenance off {STACK} --cacert {cacert} "
-                              f"--nameserver {dns.endpoint} --resolver {dns.endpoint}")
+    assert lines[-1].endswith(f"s); next: python -m maintenance off {STACK} --nameserver {dns.endpoint} "
+                              f"--resolver {dns.endpoint} --cwd {stand_in.project_dir}")
     assert stack_file_mode(stand_in) == "true"
     assert record_target(stand_in) == maintenance_target and stand_in.outputs(STACK)["mode"] == "maintenance"
     # The up applied the plan the guarded preview saved.
@@ -127,7 +127,8 @@ def test_on_again_has_nothing_to_do(tmp_path):
     result = switch(stand_in, "on", "--yes", "--connect", closed_port())
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == (
-        f"already there, nothing to do: {STACK} is in maintenance (no step ran); next: python -m maintenance off {STACK}")
+        f"already there, nothing to do: {STACK} is in maintenance (no step ran); next: python -m maintenance off {STACK} "
+        f"--cwd {stand_in.project_dir}")
     assert not ran(stand_in, "preview") and not ran(stand_in, "config set")
     assert stack_file_mode(stand_in) == "true"
 

@@ -27,7 +27,7 @@ from .change import (
 )
 from .deployment import cut_off_problem, disagreement
 from .guard import MESSAGE, PAGE_OBJECT, Step
-from .options import add_cwd_argument, add_stack_argument, until_ahead
+from .options import add_cwd_argument, add_stack_argument, carried, until_ahead
 from .pulumi_stack import PulumiFailed
 from .signals import exit_code
 
@@ -92,7 +92,7 @@ def _publish(args: argparse.Namespace, mode: str, until: Optional[datetime], cha
         return EXIT_FAILED
     if note := disagreement(mode, state, stack):
         print(f"note: {note}")
-    following = f"{PROGRAM} off {stack}" if mode == MAINTENANCE else f"{PROGRAM} on {stack}"
+    following = f"{PROGRAM} {'off' if mode == MAINTENANCE else 'on'} {stack}{carried(args, 'cwd')}"
     print(f"message {stack}: {args.text!r}" + (f", until {args.until}" if args.until else
                                                ", no until" if args.no_until else ""))
     change.set(_values(args))

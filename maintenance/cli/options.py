@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import shlex
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -73,6 +74,18 @@ def endpoint(default_port: int) -> Callable[[str], tuple[str, int]]:
 def endpoint_text(host: str, port: int) -> str:
     """HOST:PORT as `endpoint` reads it back: an IPv6 address goes in brackets ([::1]:53)."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def carried(args: argparse.Namespace, *names: str) -> str:
+    """The options among names that the operator gave, as a `next:` command line carries them on."""
+    words: list[str] = []
+    for name in names:
+        value = getattr(args, name)
+        if (name, value) in (("path", "/"), ("cwd", ".")):  # the defaults
+            continue
+        for each in value if isinstance(value, list) else [value] if value else []:
+            words += [f"--{name}", shlex.quote(endpoint_text(*each) if isinstance(each, tuple) else str(each))]
+    return "".join(f" {word}" for word in words)
 
 
 def positive_seconds(text: str) -> float:

@@ -9,7 +9,6 @@ the update puts the stack file back.
 from __future__ import annotations
 
 import argparse
-import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -27,7 +26,7 @@ from .change import (
 )
 from .deployment import cut_off_problem, disagreement
 from .guard import SWITCH, Step, record_targets
-from .options import add_cwd_argument, add_stack_argument, endpoint_text, positive_seconds
+from .options import add_cwd_argument, add_stack_argument, carried, positive_seconds
 from .pulumi_stack import PulumiFailed
 from .signals import exit_code, signal_name
 
@@ -81,20 +80,9 @@ def _run_status(args: argparse.Namespace) -> int:
         timeout=args.wait_timeout, cwd=args.cwd, commit_hint=False))
 
 
-def _given(args: argparse.Namespace, *names: str) -> str:
-    """The options among names that the operator gave, as the next command line carries them on."""
-    words: list[str] = []
-    for name in names:
-        value = getattr(args, name)
-        if name == "path" and value == "/":  # preflight's default
-            continue
-        for each in value if isinstance(value, list) else [value] if value else []:
-            words += [f"--{name}", shlex.quote(endpoint_text(*each) if isinstance(each, tuple) else str(each))]
-    return "".join(f" {word}" for word in words)
-
-
-DNS_OPTIONS = ("nameserver", "resolver")
-PREFLIGHT_OPTIONS = ("connect", "path", "cacert")
+DNS_OPTIONS = ("nameserver", "resolver", "cwd")
+PREFLIGHT_OPTIONS = ("connect", "path", "cacert", "cwd")
+ALL_OPTIONS = ("connect", "path", "cacert", "nameserver", "resolver", "cwd")
 
 
 def _last_line(outcome: str, stack: str, mode: str, timings: Timings, next_command: str) -> None:
@@ -112,8 +100,9 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
         return EXIT_FAILED
     if note := disagreement(settings.mode, state, stack):
         print(f"note: {note}")
-    dns = _given(args, *DNS_OPTIONS)
-    following = (f"{PROGRAM} off {stack}{_given(args, 'path', 'cacert', *DNS_OPTIONS)}" if mode == MAINTENANCE
+    dns = carried(args, *DNS_OPTIONS)
+    # off checks the live API: on's --connect and --cacert name the distribution, not it.
+    following = (f"{PROGRAM} off {stack}{carried(args, 'path', *DNS_OPTIONS)}" if mode == MAINTENANCE
                  else f"{PROGRAM} status {stack} --http{dns}")
     if settings.mode == mode and deployed == mode and recorded == mode:
         _last_line("already there, nothing to do", stack, mode, timings, following)
@@ -125,7 +114,7 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
         code = _run_preflight(args, mode)
     if code != 0:
         _last_line(f"stopped: preflight exit {code}, nothing changed", stack, deployed, timings,
-                   f"{PROGRAM} preflight {stack} --to {mode}{_given(args, *PREFLIGHT_OPTIONS)}")
+                   f"{PROGRAM} preflight {stack} --to {mode}{carried(args, *PREFLIGHT_OPTIONS)}")
         return code
 
     change.set({"maintenance": "true" if mode == MAINTENANCE else "false"})
@@ -141,7 +130,7 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
             print(f"  the record {settings.domain} already points at the {mode} target: no resource to change")
         if not change.approved(args, f"Switch {settings.domain} to {mode} now?", changes):
             _last_line("dry run" if args.dry_run else "not switched", stack, deployed, timings,
-                       f"{PROGRAM} {args.command} {stack}{_given(args, *PREFLIGHT_OPTIONS, *DNS_OPTIONS)}")
+                       f"{PROGRAM} {args.command} {stack}{carried(args, *ALL_OPTIONS)}")
             return EXIT_DONE if args.dry_run else EXIT_FAILED
         # With no resource to change, an up still records the mode output a stopped update left behind.
         if changes or recorded != mode:
@@ -175,7 +164,7 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str,
         changes: tuple[Step, ...]) -> Optional[int]:
     """Apply the plan; None when it succeeded, else the exit code after saying where the record really is."""
     pulumi, stack, timings = change.pulumi, change.pulumi.name, change.timings
-    again = f"{PROGRAM} {args.command} {stack}{_given(args, *PREFLIGHT_OPTIONS, *DNS_OPTIONS)}"
+    again = f"{PROGRAM} {args.command} {stack}{carried(args, *ALL_OPTIONS)}"
     try:
         change.up(plan)
     except PulumiFailed as error:
@@ -191,7 +180,7 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str,
     change.keep()
     if pulumi.interrupted:
         _last_line(f"interrupted ({signal_name(pulumi.interrupted)}), the update finished", stack, mode, timings,
-                   f"{PROGRAM} status {stack} --wait{_given(args, *DNS_OPTIONS)}")
+                   f"{PROGRAM} status {stack} --wait{carried(args, *DNS_OPTIONS)}")
         return exit_code(pulumi.interrupted)
     print(f"updated: the record points at the {mode} target")
     return None
