@@ -177,3 +177,28 @@ def test_ctrl_c_during_an_up_that_finishes_publishes_and_exits_130(tmp_path):
     assert "Traceback" not in output
     assert lines[-1].startswith("published (preview "), output
     assert stack_file_values(stand_in)["message"] == TEXT and TEXT in function_code(stand_in)
+
+
+def test_a_secret_message_stays_a_secret_when_set_and_when_put_back(tmp_path):
+    """A held-out mutant wrote a secret key back as plain text: set keeps it `secure:`, and so does a put-back."""
+    project = stack_file(project_copy(tmp_path), maintenance=False)
+    stand_in = StandIn(project, tmp_path / "backend")
+    stand_in.init_secrets(STACK, "correct horse battery staple")
+    assert stand_in.run("stack", "init", STACK).returncode == 0
+    assert stand_in.run("config", "set", "--secret", "message", "Old words.", "-s", STACK).returncode == 0
+    stand_in.deploy(STACK)
+    path = project / f"Pulumi.{STACK}.yaml"
+
+    published = switch(stand_in, "message", TEXT, "--yes")
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert "set message [secret] in" in published.stdout
+    assert TEXT not in path.read_text() and "secure: v1:" in path.read_text()
+    assert escape(TEXT) in page(stand_in)
+
+    dry = switch(stand_in, "message", "Other words.", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"Pulumi.{STACK}.yaml put back: message [secret]" in dry.stdout
+    text = path.read_text()
+    assert "Other words." not in text and TEXT not in text and "secure: v1:" in text
+    shown = stand_in.run("config", "get", "message", "-s", STACK)
+    assert shown.stdout.strip() == TEXT

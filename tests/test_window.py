@@ -7,6 +7,7 @@ distribution serving the real function and page, status asks dnsmasq on loopback
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -435,3 +436,32 @@ def test_a_stack_file_that_differs_from_git_head_ends_with_the_commit_to_make(tm
     assert last.startswith(f"note: Pulumi.{STACK}.yaml differs from git HEAD: until it is committed and pushed, a plain "
                            "`pulumi up` from another checkout would undo the switch")
     assert last.endswith(f"commit Pulumi.{STACK}.yaml -m 'maintenance on: db upgrade'")
+
+
+def test_a_notify_url_gets_one_notice_of_the_switch_and_a_dead_one_changes_nothing(tmp_path, on, ca, cacert):
+    """Issue 20: a secret notifyUrl gets one JSON POST per switch; a receiver that is gone is one line, exit unchanged."""
+    from test_notify import Receiver
+
+    project = stack_file(project_copy(tmp_path), maintenance=False)
+    stand_in = StandIn(project, tmp_path / "backend")
+    stand_in.init_secrets(STACK, "correct horse battery staple")
+    receiver = Receiver(ca.issue_cert("127.0.0.1"))
+    try:
+        assert stand_in.run("stack", "init", STACK).returncode == 0
+        assert stand_in.run("config", "set", "--secret", "notifyUrl", receiver.url, "-s", STACK).returncode == 0
+        stand_in.deploy(STACK)
+        stand_in.env["SSL_CERT_FILE"] = cacert  # the receiver's throwaway CA, as bounded_http trusts it
+        result = on(stand_in, "--yes", "--no-wait", "--reason", "db upgrade")
+        assert result.returncode == 0, result.stdout + result.stderr
+        [notice] = [json.loads(request["body"]) for request in receiver.requests]
+        assert notice["stack"] == STACK and notice["mode"] == "maintenance" and notice["reason"] == "db upgrade"
+        assert "maintenance on" in notice["text"]
+    finally:
+        receiver.close()
+    again = switch(stand_in, "off", "--yes", "--no-wait", "--connect", closed_port())
+    assert again.returncode == 3  # off's preflight: nothing changed, so nothing is announced
+    assert len(receiver.requests) == 1
+    message = switch(stand_in, "message", "Back soon.", "--yes")
+    assert message.returncode == 0, message.stdout + message.stderr
+    assert f"note: notification not sent to https://127.0.0.1:{receiver.url.split(':')[2].split('/')[0]}: " \
+        in message.stdout
