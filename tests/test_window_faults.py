@@ -18,6 +18,7 @@ naming how they differ and the command that reconciles them, which the test then
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ import time
 
 import pytest
 
-from commands import DOMAIN, LIVE_TARGET, process_running
+from commands import DOMAIN, LIVE_TARGET, ROOT, process_running, stack_file
 from maintenance.cli.pulumi_stack import FORWARD_AFTER
 from pulumi_stand_in import StandIn
 # Fixtures: the test CA, the HTTPS servers on loopback, the real edge behind them, dnsmasq.
@@ -294,3 +295,53 @@ def test_a_record_moved_by_another_operator_after_the_preview_is_refused_before_
     assert "refused: the deployment changed since the preview (another operator?): record records; nothing applied" \
         in command.output
     assert stack_file_mode(stand_in) == "false" and not ran(stand_in, "up")
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A small file system of its own (tmpfs, as root can mount one), filled by `fill()` once the project is on it."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], check=True, timeout=30)
+
+    def fill() -> None:
+        with open(mount / "filler", "wb") as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 65536)
+                    filler.flush()
+            except OSError:
+                pass
+
+    try:
+        yield mount, fill
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False, timeout=30)
+
+
+def test_a_full_disk_that_fails_the_stack_file_s_write_restores_it_and_changes_nothing(tmp_path, full_disk):
+    """The CLI writes the stack file with os.WriteFile (truncate, then write): on a full disk it is cut short."""
+    mount, fill = full_disk
+    project = mount / "checkout"
+    project.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "maintenance", "site"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, project / name)
+    # A stack file just short of a page: the new message makes it cross into a page the full disk has not got.
+    stack_file(project, maintenance=False, extra="# " + "notes " * 600 + "\n")
+    stand_in = StandIn(project, tmp_path / "backend")
+    stand_in.deploy(STACK)
+    path = project / f"Pulumi.{STACK}.yaml"
+    original = path.read_bytes()
+    assert 3500 < len(original) < 4096
+    fill()
+
+    result = switch(stand_in, "message", "x" * 450, "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no space left on device" in result.stderr
+    assert f"Pulumi.{STACK}.yaml restored as it was: Pulumi could not write it" in result.stdout
+    assert path.read_bytes() == original
+    assert not ran(stand_in, "preview") and not ran(stand_in, "up")

@@ -409,7 +409,13 @@ class Cli:
                 config[name] = value
         for name in removed:
             config.pop(name, None)
-        path.write_text(stackfile.rewrite(text, {**top, "config": config}), encoding="utf-8")
+        # os.WriteFile (sdk/go/common/workspace/project.go, save): truncate, then write; a failed write
+        # leaves the file cut short, and the CLI says the *PathError's text (os: "write NAME: ERRNO").
+        try:
+            with open(path, "w", encoding="utf-8") as stack_file:
+                stack_file.write(stackfile.rewrite(text, {**top, "config": config}))
+        except OSError as error:
+            raise Failure(f"write {path}: {error.strerror.lower()}") from None
 
     # --- preview and up ---
 
