@@ -98,11 +98,16 @@ def start_on(serve, cacert):
     return start
 
 
-def stopped_at(stand_in: StandIn, start_on, point: str, signum: int) -> Running:
-    """`on` stopped by signum while the stand-in waits at point; the stand-in then goes on."""
+def held_at(stand_in: StandIn, start_on, point: str) -> tuple[Running, int]:
+    """`on` started, once its `pulumi` waits at point; and that `pulumi`'s pid."""
     stand_in.hold(STACK, point)
     command = start_on(stand_in, "--no-wait")
-    stand_in.wait_held(point)
+    return command, stand_in.wait_held(point)
+
+
+def stopped_at(stand_in: StandIn, start_on, point: str, signum: int) -> Running:
+    """`on` stopped by signum while the stand-in waits at point; the stand-in then goes on."""
+    command, _ = held_at(stand_in, start_on, point)
     command.send(signum)
     if signum == signal.SIGTERM:
         # The command passes SIGTERM on to the CLI as its SIGINT once the CLI has not said it is cancelling.
@@ -213,9 +218,7 @@ def test_a_closed_terminal_during_the_up_leaves_pulumi_s_lock_and_the_next_on_sa
 def test_kill_9_of_on_in_any_phase_is_seen_by_the_next_command_and_healed_by_it(tmp_path, start_on, point):
     """The issue's second defect: after kill -9, `off` and `on` never healed."""
     stand_in = deployed(tmp_path, maintenance=False)
-    stand_in.hold(STACK, point)
-    command = start_on(stand_in, "--no-wait")
-    left_behind = stand_in.wait_held(point)
+    command, left_behind = held_at(stand_in, start_on, point)
     command.send(signal.SIGKILL)
     assert command.end() == -signal.SIGKILL
     stand_in.release(point)
@@ -270,9 +273,7 @@ def test_a_signal_during_the_wait_leaves_the_switch_done(tmp_path, serve, cacert
 
 def test_a_second_window_command_on_the_checkout_waits_then_names_the_first(tmp_path, start_on):
     stand_in = deployed(tmp_path, maintenance=False)
-    stand_in.hold(STACK, "preview")
-    first = start_on(stand_in, "--no-wait")
-    stand_in.wait_held("preview")
+    first, _ = held_at(stand_in, start_on, "preview")
     second = switch(stand_in, "off", "--yes", "--no-wait")
     assert second.returncode == 1, second.stdout + second.stderr
     assert second.stderr.startswith(f"error: another window command is running on Pulumi.{STACK}.yaml in this "
@@ -285,9 +286,7 @@ def test_a_second_window_command_on_the_checkout_waits_then_names_the_first(tmp_
 
 def test_a_record_moved_by_another_operator_after_the_preview_is_refused_before_the_up(tmp_path, start_on):
     stand_in = deployed(tmp_path, maintenance=False)
-    stand_in.hold(STACK, "preview")
-    command = start_on(stand_in, "--no-wait")
-    stand_in.wait_held("preview")
+    command, _ = held_at(stand_in, start_on, "preview")
     # Another machine's `on` lands while this one's preview runs.
     stand_in.edit_deployed(STACK, RECORD, "record", "records", ["other-operator.cloudfront.net"])
     stand_in.release("preview")
