@@ -344,3 +344,24 @@ def test_a_full_disk_that_fails_the_stack_file_s_write_restores_it_and_changes_n
     assert f"Pulumi.{STACK}.yaml restored as it was: Pulumi could not write it" in result.stdout
     assert path.read_bytes() == original
     assert not ran(stand_in, "preview") and not ran(stand_in, "up")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_second_signal_leaves_at_once_saying_pulumi_may_still_run_and_no_traceback(tmp_path, start_on, signum):
+    stand_in = deployed(tmp_path, maintenance=False)
+    point = PHASES["up, while the record changes"]
+    command, left_behind = held_at(stand_in, start_on, point)
+    command.send(signum)
+    command.wait_for("waiting for it to end")
+    command.send(signum)
+    assert command.end() == 128 + signum, command.output  # no Traceback, no warning (Running.end)
+    name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
+    assert (f"{name} again: Pulumi may still be running the update; the stack file is left as it is. See where the "
+            f"record points with: python -m maintenance status {STACK}") in command.output
+    assert "ValueError" not in command.output
+    stand_in.release(point)
+    deadline = time.monotonic() + 60
+    while process_running(left_behind):
+        assert time.monotonic() < deadline, "the stand-in never ended"
+        time.sleep(0.1)
+    heal(stand_in, start_on)

@@ -210,8 +210,14 @@ class GuardedChange:
             print(f"\n{name}: Pulumi finishes the step in flight and cancels the rest; waiting for it to end "
                   f"({name} again leaves it running). {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True)
 
+        def leave(signum: int) -> None:
+            print(f"\n{signal_name(signum)} again: Pulumi may still be running the update; the stack file is left "
+                  f"as it is. {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(exit_code(signum))
+
         with self.timings.step("up"):
-            self.pulumi.up(plan, self.update_message, note)
+            self.pulumi.up(plan, self.update_message, note, leave)
 
     def announce(self, args: argparse.Namespace, mode: str, until: Optional[datetime]) -> None:
         """After an up that applied: the notice to the stack's notifyUrl, if it has one (a failure is one line)."""
@@ -403,9 +409,9 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
         raise
     except KeyboardInterrupt as interruption:
         signum = signal_number(interruption)
-        if change.up_started and not change.applied:
-            print(f"\n{signal_name(signum)} again: Pulumi may still be running the update; the stack file is left "
-                  f"as it is. {_where_to_look(args.stack)}", file=sys.stderr)
+        if change.up_started and not change.applied:  # after the up, before the state said what it applied
+            print(f"\n{signal_name(signum)}: stopped before reading where the update left the stack; the stack file "
+                  f"is left as it is. {_where_to_look(args.stack)}", file=sys.stderr)
         else:
             print(f"\n{signal_name(signum)}: stopped" + ("" if change.applied else " before the update"),
                   file=sys.stderr)

@@ -201,13 +201,14 @@ class PulumiStack:
         self._run(self.stack.preview, plan=str(plan), on_event=events, color="never", events=events, engine=True)
         return events.planned
 
-    def up(self, plan: Path, message: str, on_interrupt: Callable[[int], None]) -> None:
+    def up(self, plan: Path, message: str, on_interrupt: Callable[[int], None],
+           on_second: Callable[[int], None]) -> None:
         """Apply the update plan. After a signal it returns, or raises UpFailed, once the CLI has ended:
         `interrupted` then names the signal, and the caller reads from the state what was applied."""
         events = _Events()
         try:
             self._run(self.stack.up, plan=str(plan), message=message, on_event=events, color="never", events=events,
-                      engine=True, on_interrupt=on_interrupt)
+                      engine=True, on_interrupt=on_interrupt, on_second=on_second)
         except StackLocked:
             raise
         except PulumiFailed as error:
@@ -218,7 +219,8 @@ class PulumiStack:
         return DeployedState.from_export(self._run(self.stack.export_stack).deployment)
 
     def _run(self, call, *args, events: Optional[_Events] = None, engine: bool = False,
-             on_interrupt: Optional[Callable[[int], None]] = None, **kwargs):
+             on_interrupt: Optional[Callable[[int], None]] = None, on_second: Callable[[int], None] = raise_interrupt,
+             **kwargs):
         """call's result; PulumiFailed with the engine's error diagnostics, or else the CLI's error lines.
 
         A first signal never ends the CLI from here: this waits for the CLI to end, then raises the
@@ -226,9 +228,11 @@ class PulumiStack:
         operation (preview, up) ends as Pulumi does on its first interrupt: the steps in flight
         finish, the rest are cancelled. Ctrl-C from a terminal reaches the CLI too (one process
         group); a SIGTERM or SIGHUP sent to this command alone is passed on as the CLI's SIGINT,
-        unless the CLI says it is cancelling already. A second signal raises at once, leaving the
-        CLI running: a CLI ended while it waits on a change leaves that resource in an unknown
-        state, a pending operation (Pulumi docs, "Interrupted updates"), so it is never ended here.
+        unless the CLI says it is cancelling already. A second signal calls on_second (by default it
+        raises), leaving the CLI running: a CLI ended while it waits on a change leaves that resource
+        in an unknown state, a pending operation (Pulumi docs, "Interrupted updates"), so it is never
+        ended here. Raising cannot leave an up at once: the SDK's Popen then closes the CLI's output
+        pipes, which waits for its reader threads, and they wait for the CLI.
         """
         from pulumi.automation import CommandError, ConcurrentUpdateError  # see open_stack
 
@@ -237,7 +241,7 @@ class PulumiStack:
 
         def interrupt(signum, frame) -> None:
             if caught:
-                raise_interrupt(signum)
+                on_second(signum)
             caught.append(signum)
             (on_interrupt or _waiting_note)(signum)
             if engine and signum != signal.SIGINT:

@@ -15,16 +15,15 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 INTERRUPTED_EXITS = tuple(128 + signum for signum in STOP_SIGNALS)
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where Ctrl-C raises KeyboardInterrupt, so that every path handles both."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
 def raise_interrupt(signum: int, frame=None) -> None:
-    raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+    """Raise what Ctrl-C raises, for every stop signal: a KeyboardInterrupt, naming the signal.
+
+    Not a subclass: subprocess.Popen.__exit__ stops waiting for its child only on `exc_type ==
+    KeyboardInterrupt` (Lib/subprocess.py), and a second signal must leave the CLI running at once.
+    """
+    interruption = KeyboardInterrupt(signal.Signals(signum).name)
+    interruption.signum = signum
+    raise interruption
 
 
 def signal_number(interruption: KeyboardInterrupt) -> int:
