@@ -100,7 +100,7 @@ def test_up_with_the_plan_applies_it_and_the_outputs_follow(stand_in, tmp_path):
     result = stack.up(plan=str(tmp_path / "plan.json"))
 
     assert result.summary.result == "succeeded"
-    assert result.summary.resource_changes == {"same": 12, "update": 1}
+    assert result.summary.resource_changes == {"same": 15, "update": 1}
     assert result.outputs["mode"].value == "maintenance"
     assert result.outputs["target"].value == result.outputs["distributionDomain"].value
     assert stand_in.outputs(STACK)["mode"] == "maintenance"
