@@ -80,6 +80,7 @@ class Settings:
     contact: Optional[str]
     notify_url: Optional[str]
     operator_policies: bool
+    live_path: str
     region: Optional[str]
 
     @property
@@ -238,6 +239,16 @@ def _contact(raw: str) -> str:
     raise ValueError("must be an e-mail address or an https:// URL")
 
 
+def _live_path(raw: str) -> str:
+    """The path that off, preflight --to live and status --http request of the live API: one it answers."""
+    text = raw.strip()
+    if (not text.startswith("/") or len(text) > 200 or "#" in text
+            or not all(character.isascii() and character.isprintable() and not character.isspace()
+                       for character in text)):
+        raise ValueError("must be a URL path the live API answers, such as /health (at most 200 characters)")
+    return text
+
+
 def notify_url(raw: str) -> str:
     """Where the window commands POST their notices: an https:// URL with a host, as a Slack
     incoming webhook's is. Plain http would put the URL, its own credential, on the wire in clear text."""
@@ -280,6 +291,8 @@ _FIELDS: dict[str, _Field] = {
     # Read by the window commands only: the program declares no resource from it (tests/test_program.py).
     "notifyUrl": _Field("notify_url", notify_url, "--secret https://hooks.slack.com/services/...", hidden=True),
     "operatorPolicies": _Field("operator_policies", _boolean, "false", True),
+    # Read by the window commands only, like notifyUrl: the path their checks request of the live API.
+    "livePath": _Field("live_path", _live_path, "/health", "/"),
 }
 
 KEYS = tuple(_FIELDS)

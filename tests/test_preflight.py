@@ -193,6 +193,31 @@ def test_live_api_passes_before_maintenance_is_turned_off(tmp_path, serve, cacer
         ("/health", DOMAIN, "application/json")]
 
 
+def test_the_stack_s_live_path_is_the_live_check_s_default_and_the_maintenance_check_keeps_slash(tmp_path, serve,
+                                                                                                   cacert):
+    """Issue 20: off, preflight --to live and status --http agree on the live API's path without flags."""
+    api = serve(live_api())
+    folder = stack_file(tmp_path, True, extra="  api-maintenance:livePath: /health?deep=1\n")
+    result = preflight(folder, "--to", "live", "--connect", api.endpoint, "--cacert", cacert)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [request["path"] for request in api.requests] == ["/health?deep=1"]
+    given = preflight(folder, "--to", "live", "--connect", api.endpoint, "--cacert", cacert, "--path", "/other")
+    assert given.returncode == 0 and api.requests[-1]["path"] == "/other"
+    distribution = serve(edge(folder))
+    to_maintenance = preflight(folder, "--to", "maintenance", "--connect", distribution.endpoint, "--cacert", cacert)
+    assert to_maintenance.returncode == 0, to_maintenance.stdout + to_maintenance.stderr
+    assert {request["path"] for request in distribution.requests} == {"/"}
+
+
+@pytest.mark.parametrize("value", ["health", "/a b", "/x#y", "/" + "x" * 200, "/café"])
+def test_a_live_path_that_is_no_url_path_names_the_setting_and_its_fix(tmp_path, value):
+    folder = stack_file(tmp_path, True, extra=f"  api-maintenance:livePath: '{value}'\n")
+    result = preflight(folder, "--to", "live")
+    assert result.returncode == 2
+    assert "api-maintenance:livePath" in result.stderr and "such as /health" in result.stderr
+    assert "pulumi config set livePath /health -s window" in result.stderr
+
+
 def test_live_api_answering_500_is_not_ready(tmp_path, serve, cacert):
     api = serve(live_api(500))
     result = preflight(stack_file(tmp_path, True), "--to", "live", "--connect", api.endpoint, "--cacert", cacert,
@@ -700,7 +725,7 @@ def parsed(*arguments):
 def test_the_options_defaults_and_types():
     args = parsed("--to", "maintenance")
     assert (args.stack, args.to, args.connect, args.path, args.cacert, args.timeout, args.json, args.cwd) == (
-        "window", "maintenance", None, "/", None, 10.0, False, ".")
+        "window", "maintenance", None, None, None, 10.0, False, ".")
     args = parsed("--to", "live", "--connect", "[::1]", "--path", "/health", "--timeout", "2.5", "--json", "--cwd", "x")
     assert (args.to, args.connect, args.path, args.timeout, args.json, args.cwd) == (
         "live", ("::1", 443), "/health", 2.5, True, "x")

@@ -1012,3 +1012,10 @@ def test_a_stack_file_that_differs_from_git_head_is_said_after_the_report(tmp_pa
     assert result.stdout.splitlines()[-2] == "2/2 agree with live (exit 0)"
     assert result.stdout.splitlines()[-1].startswith("note: Pulumi.window.yaml differs from git HEAD")
     assert "note:" not in run_status(folder, *both_roles(server), "--json").stdout
+
+
+def test_http_asks_the_stack_s_live_path(tmp_path, monkeypatch):
+    """Issue 20: --http requests the path the live API answers, the stack's livePath (default /)."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    folder = stack_file(tmp_path, False, extra="  api-maintenance:livePath: /health\n")
+    assert status.make_plan(plan_args(folder, http=True)).url == f"https://{DOMAIN}/health"

@@ -81,7 +81,7 @@ def carried(args: argparse.Namespace, *names: str) -> str:
     words: list[str] = []
     for name in names:
         value = getattr(args, name)
-        if (name, value) in (("path", "/"), ("cwd", ".")):  # the defaults
+        if (name, value) == ("cwd", "."):  # the default
             continue
         for each in value if isinstance(value, list) else [value] if value else []:
             words += [f"--{name}", shlex.quote(endpoint_text(*each) if isinstance(each, tuple) else str(each))]

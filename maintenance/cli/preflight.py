@@ -328,8 +328,9 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connect", type=endpoint(443), metavar="HOST[:PORT]",
                         help="where to connect (default port 443); default: the stack output distributionDomain "
                              "for maintenance, liveTarget (stack file or outputs) for live")
-    parser.add_argument("--path", type=url_path, default="/",
-                        help="path to request (default /): a path your API answers, e.g. /health")
+    parser.add_argument("--path", type=url_path,
+                        help="path to request: a path your API answers, e.g. /health (default: the stack's "
+                             "livePath for live, / for maintenance)")
     parser.add_argument("--cacert", metavar="FILE", help="trust the CA certificates in FILE (PEM) instead of the system's")
     parser.add_argument("--timeout", type=positive_seconds, default=10.0, metavar="S",
                         help="seconds for each answer, whole, headers and body (default 10)")
@@ -362,7 +363,8 @@ def run(args: argparse.Namespace) -> int:
         return report_error(str(error), EXIT_USAGE, args.json)
     if not args.json:  # what is checked, before a dead target keeps the operator waiting for --timeout
         print(heading(args.to, settings, target), flush=True)
-    prober = Prober(settings.domain, target, args.path, context, args.timeout)
+    path = args.path or (settings.live_path if args.to == LIVE else "/")
+    prober = Prober(settings.domain, target, path, context, args.timeout)
     try:
         checks, code = run_checks(args.to, settings, prober)
     finally:

@@ -284,7 +284,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         raise NoResolver(f"this machine has no DNS resolver configured ({RESOLV_CONF} lists none): "
                          "give one with --resolver HOST[:PORT]")
     resolvers = _each_once([server for host, port in resolver_addresses for server in _servers("resolver", host, port)])
-    url = args.url or (f"https://{settings.domain}/" if args.http else None)
+    url = args.url or (f"https://{settings.domain}{settings.live_path}" if args.http else None)
     sources = {
         MAINTENANCE: "stack output" if expectation.maintenance_target else NAME_PATTERN,
         LIVE: "stack file" if settings.live_target else "stack output" if expectation.live_target else NAME_PATTERN,
@@ -406,7 +406,8 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_stack_argument(parser)
     add_server_arguments(parser)
-    parser.add_argument("--http", action="store_true", help="also request https://DOMAIN/ with Accept: application/json")
+    parser.add_argument("--http", action="store_true",
+                        help="also request https://DOMAIN and the stack's livePath (default /) with Accept: application/json")
     parser.add_argument("--url", type=http_url, help="send the HTTP check here instead (implies --http)")
     parser.add_argument("--wait", action="store_true", help="poll until every answer agrees")
     parser.add_argument("--timeout", type=positive_seconds, metavar="S",
