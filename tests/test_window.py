@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from commands import DOMAIN, LIVE_TARGET, leave_output, stack_file
+from commands import DOMAIN, LIVE_TARGET, ROOT, fake_pulumi, leave_output, stack_file
 from loopback_servers import closed_port
 from maintenance.settings import read_stack_config
 from pulumi_stand_in import StandIn, project_copy
@@ -465,3 +465,15 @@ def test_a_notify_url_gets_one_notice_of_the_switch_and_a_dead_one_changes_nothi
     assert message.returncode == 0, message.stdout + message.stderr
     assert f"note: notification not sent to https://127.0.0.1:{receiver.url.split(':')[2].split('/')[0]}: " \
         in message.stdout
+
+
+def test_a_cli_whose_whoami_prints_no_json_exits_2_before_anything_changes(tmp_path):
+    folder = stack_file(tmp_path, maintenance=False)
+    path = fake_pulumi(tmp_path, 'case "$*" in *version*) echo v3.210.0 ;; *whoami*) echo "not json" ;; esac')
+    result = subprocess.run(
+        [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(folder), "--yes"], capture_output=True,
+        text=True, timeout=60, stdin=subprocess.DEVNULL, env={"PATH": path, "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: `pulumi whoami --json` printed no JSON")
+    assert read_stack_config(folder / f"Pulumi.{STACK}.yaml")[MODE_KEY] == "false"

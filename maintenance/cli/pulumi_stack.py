@@ -319,6 +319,9 @@ def open_stack(name: str, cwd: Path) -> PulumiStack:
     workspace = automation.LocalWorkspace(work_dir=str(cwd.resolve()), pulumi_command=command)
     try:
         workspace.who_am_i()
+    except ValueError as error:  # the SDK parses `pulumi whoami --json`: a CLI that printed no JSON
+        raise PulumiUnavailable(f"`pulumi whoami --json` printed no JSON ({error}): check the CLI with pulumi whoami "
+                                f"-v; {INSTALL_HINT}") from None
     except automation.CommandError as error:
         raise PulumiUnavailable(
             f"Pulumi is not logged in ({pulumi_error(error)}): run pulumi login (with your backend's URL "
