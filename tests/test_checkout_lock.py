@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from commands import ROOT, process_running
-from maintenance.cli.checkout_lock import Held, checkout_lock, lock_path
+from maintenance.cli.checkout_lock import Held, Unwritable, checkout_lock, lock_path
 
 HOLD = """
 import sys, time
@@ -67,3 +67,12 @@ def test_the_lock_is_the_stack_s_own(tmp_path):
     finally:
         first.kill()
         first.wait()
+
+
+def test_a_checkout_where_the_lock_cannot_be_made_says_so(tmp_path):
+    missing = tmp_path / "gone"  # as a read-only checkout, open() refuses to make the file
+    with pytest.raises(Unwritable) as refused:
+        with checkout_lock(missing, "window", "python -m maintenance on window", wait=0):
+            pytest.fail("a lock was taken where none can be made")
+    assert str(refused.value) == (f"cannot make the checkout's lock {missing / '.Pulumi.window.yaml.lock'}: No such file "
+                                  "or directory; run the command in a checkout you can write to")

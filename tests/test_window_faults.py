@@ -356,8 +356,9 @@ def test_a_second_signal_leaves_at_once_saying_pulumi_may_still_run_and_no_trace
     command.send(signum)
     assert command.end() == 128 + signum, command.output  # no Traceback, no warning (Running.end)
     name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
-    assert (f"{name} again: Pulumi may still be running the update; the stack file is left as it is. See where the "
-            f"record points with: python -m maintenance status {STACK}") in command.output
+    assert (f"{name} again: stopped without waiting; Pulumi may still be running the update, or have stopped mid-step, "
+            "leaving its lock or a pending operation. The stack file is left as it is. See where the record points "
+            f"with: python -m maintenance status {STACK}") in command.output
     assert "ValueError" not in command.output
     stand_in.release(point)
     deadline = time.monotonic() + 60

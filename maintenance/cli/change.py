@@ -33,11 +33,11 @@ from ..settings import Settings, SettingsError, load_from_stack_file, passphrase
 from . import PROGRAM
 from .answers import EXIT_USAGE, shown, stop_writing_output
 from .access_denied import explain, policies_from_outputs
-from .checkout_lock import Held, checkout_lock
+from .checkout_lock import Held, Unwritable, checkout_lock
 from .deployment import DeployedState, cut_off_problem
 from .guard import Allowed, Step, judge
 from .notify import notify_stack, operator
-from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, StackLocked, open_stack
+from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, StackLocked, open_stack, say_from_handler
 from .shared_truth import stack_file_commit_hint
 from .signals import exit_code, raise_interrupt, signal_name, signal_number
 
@@ -207,13 +207,19 @@ class GuardedChange:
 
         def note(signum: int) -> None:
             name = signal_name(signum)
-            print(f"\n{name}: Pulumi finishes the step in flight and cancels the rest; waiting for it to end "
-                  f"({name} again leaves it running). {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True)
+            say_from_handler(f"\n{name}: Pulumi finishes the step in flight and cancels the rest; waiting for it to "
+                             f"end ({name} again stops without waiting). {_where_to_look(self.pulumi.name)}")
 
         def leave(signum: int) -> None:
-            print(f"\n{signal_name(signum)} again: Pulumi may still be running the update; the stack file is left "
-                  f"as it is. {_where_to_look(self.pulumi.name)}", file=sys.stderr, flush=True)
-            sys.stdout.flush()
+            # A second Ctrl-C from a terminal ends Pulumi at once too; a CLI that outlives this command
+            # dies at its next write (SIGPIPE). Either may leave its lock or a pending operation.
+            say_from_handler(f"\n{signal_name(signum)} again: stopped without waiting; Pulumi may still be running "
+                             "the update, or have stopped mid-step, leaving its lock or a pending operation. The stack "
+                             f"file is left as it is. {_where_to_look(self.pulumi.name)}")
+            try:
+                sys.stdout.flush()
+            except OSError:
+                pass
             os._exit(exit_code(signum))
 
         with self.timings.step("up"):
@@ -273,18 +279,47 @@ class GuardedChange:
         self.applied = True
         self.previous = {}
 
-    def put_back(self) -> None:
-        """The previous values of every key set, once; says how to do it by hand if Pulumi fails."""
+    def put_back(self, reraise: bool = True) -> None:
+        """The previous values of every key set, once; says how to do it by hand where Pulumi did not.
+
+        A signal does not stop it half way: each `config set` ends before the signal is raised
+        (PulumiStack._run), every key is still put back, and the signal is raised after (unless the
+        caller is handling one already). What the file holds is then read, not assumed.
+        """
         if not self.previous:
             return
         previous, self.previous = self.previous, {}
+        interruption: Optional[KeyboardInterrupt] = None
+        problem: Optional[Exception] = None
+        for key, value in previous.items():
+            try:
+                self.pulumi.set_values({key: value})
+            except KeyboardInterrupt as caught:
+                interruption = caught
+            except PulumiFailed as error:
+                problem = error
+        left = self._not_back(previous)
+        if left:
+            commands = "; ".join(_set_by_hand(key, value, self.pulumi.name) for key, value in left.items())
+            why = problem or (f"interrupted by {signal_name(signal_number(interruption))}" if interruption else
+                              "Pulumi reads other values")
+            print(f"error: could not put {self.stack_file} back ({why}): {commands}", file=sys.stderr)
+        else:
+            print(f"{self.stack_file} put back: " + ", ".join(f"{key} {_shown(value)}" for key, value in previous.items()))
+        if interruption and reraise:
+            raise interruption
+
+    def _not_back(self, previous: Mapping[str, Optional[ConfigValue]]) -> dict:
+        """The keys whose values in the stack file are not the previous ones (all of them where it cannot be read)."""
         try:
-            self.pulumi.set_values(previous)
-        except PulumiFailed as error:
-            commands = "; ".join(_set_by_hand(key, value, self.pulumi.name) for key, value in previous.items())
-            print(f"error: could not put {self.stack_file} back ({error}): {commands}", file=sys.stderr)
-            return
-        print(f"{self.stack_file} put back: " + ", ".join(f"{key} {_shown(value)}" for key, value in previous.items()))
+            current = self.pulumi.values(previous)
+        except (PulumiFailed, KeyboardInterrupt):
+            return dict(previous)
+
+        def value(config: Optional[ConfigValue]) -> Optional[tuple[str, bool]]:
+            return (config.value, bool(config.secret)) if config else None
+
+        return {key: before for key, before in previous.items() if value(current[key]) != value(before)}
 
     def preview(self, plan: Path) -> Optional[tuple[Step, ...]]:
         """The allowed changes; None when the guard refused (each unexpected change printed, stack file put back)."""
@@ -373,6 +408,9 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     except Held as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
+    except Unwritable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt as interruption:  # while waiting for the lock: nothing was changed
         print(f"\n{signal_name(signal_number(interruption))}: stopped, nothing changed", file=sys.stderr)
         return exit_code(signal_number(interruption))
@@ -394,7 +432,7 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
         code = command(settings, change)
     except PulumiFailed as error:
         print(f"error: {error}", file=sys.stderr)
-        change.put_back()
+        change.put_back(reraise=False)
         try:
             explain_refusal(error, pulumi.state())
         except PulumiFailed:
@@ -405,7 +443,7 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
         # half done, the stack file is put back as on every other way out before the update.
         stop_writing_output()
         if not change.up_started:
-            change.put_back()
+            change.put_back(reraise=False)
         raise
     except KeyboardInterrupt as interruption:
         signum = signal_number(interruption)
@@ -415,9 +453,10 @@ def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],
         else:
             print(f"\n{signal_name(signum)}: stopped" + ("" if change.applied else " before the update"),
                   file=sys.stderr)
-            change.put_back()
+            change.put_back(reraise=False)
         return exit_code(signum)
     # A plain `pulumi up` from a checkout whose stack file says otherwise would undo the window.
-    if hint := stack_file_commit_hint(stack_file_path(Path(args.cwd), args.stack), message=change.update_message):
+    if change.applied and (hint := stack_file_commit_hint(stack_file_path(Path(args.cwd), args.stack),
+                                                          message=change.update_message)):
         print(hint)
     return code

@@ -1,7 +1,7 @@
 """One window command at a time on a checkout: an advisory lock beside the stack file.
 
-Pulumi's own lock covers an `up` only (pkg/backend/diy/lock.go: the file backend locks a stack
-for an update, not for a preview), not a command's whole sequence of config set, preview and
+Pulumi's own lock covers an `up` only (pkg/backend/diy/backend.go: Update takes the lock of
+lock.go, Preview does not), not a command's whole sequence of config set, preview and
 up: two operators' `on` and `off` could interleave there. `fcntl.flock` is released by the
 kernel when its holder ends, however it ends ("the lock is released ... when all file
 descriptors referring to it are closed", flock(2)), so a kill -9 leaves nothing stale.
@@ -25,6 +25,10 @@ POLL_SECONDS = 0.1
 
 class Held(Exception):
     """Another window command holds the stack file; the message names it."""
+
+
+class Unwritable(Exception):
+    """The lock file cannot be made beside the stack file (a read-only checkout)."""
 
 
 def lock_path(folder: Path, stack: str) -> Path:
@@ -53,8 +57,13 @@ def _holder(handle: IO[bytes]) -> str:
 def checkout_lock(folder: Path, stack: str, command: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
     """Hold the stack's lock for the block; Held after `wait` seconds if another command keeps it."""
     path = lock_path(folder, stack)
-    # Unbuffered: a write that fails (a full disk) fails once, here, and not again when the file closes.
-    with open(path, "a+b", buffering=0) as handle:
+    try:
+        # Unbuffered: a write that fails (a full disk) fails once, here, and not again when the file closes.
+        handle = open(path, "a+b", buffering=0)
+    except OSError as error:
+        raise Unwritable(f"cannot make the checkout's lock {path}: {error.strerror}; run the command in a checkout "
+                         "you can write to") from None
+    with handle:
         deadline = time.monotonic() + wait
         while True:
             try:

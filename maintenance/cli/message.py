@@ -29,7 +29,7 @@ from .deployment import cut_off_problem, disagreement
 from .guard import MESSAGE, PAGE_OBJECT, Step
 from .options import add_cwd_argument, add_stack_argument, carried, until_ahead
 from .pulumi_stack import PulumiFailed
-from .signals import exit_code
+from .signals import exit_code, signal_name
 
 EXIT_CODES = """\
 exit codes:
@@ -128,10 +128,12 @@ def _publish(args: argparse.Namespace, mode: str, until: Optional[datetime], cha
             return stopped.exit_code
     change.keep()
     change.announce(args, mode, parse_value("until", args.until) if args.until else None if args.no_until else until)
-    print(f"published ({timings}): the page reaches readers within {PAGE_BOUND_SECONDS} s; the API's JSON "
+    signum = change.pulumi.interrupted
+    interrupted = f"interrupted ({signal_name(signum)}), the update finished: " if signum else ""
+    print(f"{interrupted}published ({timings}): the page reaches readers within {PAGE_BOUND_SECONDS} s; the API's JSON "
           "answer once CloudFront has deployed the published function (a time this project cannot bound); "
           f"next: {following}")
-    return exit_code(change.pulumi.interrupted) if change.pulumi.interrupted else EXIT_DONE
+    return exit_code(signum) if signum else EXIT_DONE
 
 
 def run(args: argparse.Namespace) -> int:

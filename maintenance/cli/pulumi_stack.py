@@ -163,7 +163,9 @@ def pulumi_error(error: Exception) -> str:
     # Nothing said: the SDK's CommandResult gives the exit code, negative for a signal (subprocess's returncode).
     code = re.search(r"code: (-?\d+)", str(error))
     if code and int(code.group(1)) < 0:
-        return f"the Pulumi CLI was ended by {signal.Signals(-int(code.group(1))).name}, without a message"
+        number = -int(code.group(1))
+        name = signal.Signals(number).name if number in signal.valid_signals() else f"signal {number}"
+        return f"the Pulumi CLI was ended by {name}, without a message"
     return f"the Pulumi CLI exited with code {code.group(1)}, without a message" if code else "no message"
 
 
@@ -238,6 +240,7 @@ class PulumiStack:
 
         caught: list[int] = []
         cancelling = threading.Event()
+        ended = threading.Event()  # the forwarding thread must never signal a later command's CLI
 
         def interrupt(signum, frame) -> None:
             if caught:
@@ -245,7 +248,7 @@ class PulumiStack:
             caught.append(signum)
             (on_interrupt or _waiting_note)(signum)
             if engine and signum != signal.SIGINT:
-                threading.Thread(target=_pass_on_interrupt, args=(cancelling,), daemon=True).start()
+                threading.Thread(target=_pass_on_interrupt, args=(cancelling, ended), daemon=True).start()
 
         if engine:
             kwargs["on_output"] = lambda line: cancelling.set() if CANCELLING in line else None
@@ -258,6 +261,7 @@ class PulumiStack:
         except (CommandError, RuntimeError) as error:
             raise PulumiFailed("\n".join(events.errors if events and events.errors else [pulumi_error(error)])) from None
         finally:
+            ended.set()
             for each, handler in previous.items():
                 signal.signal(each, handler)
             if on_interrupt is not None:  # the up's: read once it has ended, whatever runs after it
@@ -280,16 +284,25 @@ class _Events:
             self.errors.append(event.diagnostic_event.message.strip())
 
 
+def say_from_handler(text: str) -> None:
+    """A line from a signal handler: on stderr, and nowhere if the terminal has gone (SIGHUP: EIO)."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass
+
+
 def _waiting_note(signum: int) -> None:
-    print(f"\n{signal_name(signum)}: stopping once Pulumi has ended ({signal_name(signum)} again leaves it running)",
-          file=sys.stderr, flush=True)
+    say_from_handler(f"\n{signal_name(signum)}: stopping once Pulumi has ended ({signal_name(signum)} again stops "
+                     "without waiting)")
 
 
-def _pass_on_interrupt(cancelling: threading.Event) -> None:
-    """Send the CLI its SIGINT, unless it says it is cancelling already (a second signal would end it at once)."""
+def _pass_on_interrupt(cancelling: threading.Event, ended: threading.Event) -> None:
+    """Send the CLI its SIGINT, unless it says it is cancelling already (a second signal would end it at once)
+    or has ended."""
     import psutil
 
-    if cancelling.wait(FORWARD_AFTER):
+    if cancelling.wait(FORWARD_AFTER) or ended.is_set():
         return
     # The CLI is this command's only child while an update runs (the SDK's Popen, pulumi/automation/_cmd.py).
     for child in psutil.Process().children():

@@ -9,6 +9,7 @@ the update puts the stack file back.
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -139,10 +140,9 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
                 _last_line(f"refused: {moved}; nothing applied", stack, deployed, timings,
                            f"{PROGRAM} status {stack}{dns}")
                 return EXIT_FAILED
-            code = _up(args, change, plan, mode, changes)
+            code = _up(args, change, plan, mode, changes, settings.until)
             if code is not None:
                 return code
-            change.announce(args, mode, settings.until)
         change.keep()
     if mode == LIVE:
         print(f"note: message and until stay in {change.stack_file} for the next window: change them with "
@@ -160,8 +160,8 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
     return EXIT_DONE
 
 
-def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str,
-        changes: tuple[Step, ...]) -> Optional[int]:
+def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str, changes: tuple[Step, ...],
+        until: Optional[datetime]) -> Optional[int]:
     """Apply the plan; None when it succeeded, else the exit code after saying where the record really is."""
     pulumi, stack, timings = change.pulumi, change.pulumi.name, change.timings
     again = f"{PROGRAM} {args.command} {stack}{carried(args, *ALL_OPTIONS)}"
@@ -179,10 +179,12 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str,
         return stopped.exit_code
     change.keep()
     if pulumi.interrupted:
+        change.announce(args, mode, until)
         _last_line(f"interrupted ({signal_name(pulumi.interrupted)}), the update finished", stack, mode, timings,
                    f"{PROGRAM} status {stack} --wait{carried(args, *DNS_OPTIONS)}")
         return exit_code(pulumi.interrupted)
     print(f"updated: the record points at the {mode} target")
+    change.announce(args, mode, until)
     return None
 
 
