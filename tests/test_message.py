@@ -175,7 +175,7 @@ def test_ctrl_c_during_an_up_that_finishes_publishes_and_exits_130(tmp_path):
     output = "".join(lines)
     assert command.wait(timeout=120) == 130, output
     assert "Traceback" not in output
-    assert lines[-1].startswith("published (preview "), output
+    assert lines[-1].startswith("interrupted (Ctrl-C), the update finished: published (preview "), output
     assert stack_file_values(stand_in)["message"] == TEXT and TEXT in function_code(stand_in)
 
 
