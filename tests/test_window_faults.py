@@ -247,6 +247,8 @@ def heal(stand_in: StandIn, start_on, rounds: int = 3) -> None:
             assert agreement(stand_in) == ("maintenance", "maintenance", "maintenance")
             return
         assert "pulumi cancel -s" in command.output or "pulumi refresh -s" in command.output, command.output
+        # The stack file already said maintenance: nothing was set, so nothing was put back.
+        assert "put back" not in command.output, command.output
         if f"clear the lock with pulumi cancel -s {STACK}, then run this command again" in command.output:
             assert stand_in.run("cancel", "--yes", "-s", STACK).returncode == 0
         if f"run pulumi refresh -s {STACK} (if it says the stack is locked" in command.output:

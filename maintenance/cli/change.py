@@ -130,6 +130,7 @@ class Unfinished:
     signum: Optional[int] = None  # the signal that stopped it
     state: Optional[DeployedState] = None  # None: it could not be read
     applied: tuple[Step, ...] = ()  # the planned changes the state holds
+    put_back: bool = False  # the stack file was put back (else it already said what the command set)
 
     @property
     def exit_code(self) -> int:
@@ -264,9 +265,7 @@ class GuardedChange:
         applied = [step for step in changes if state.has(step.urn, step.new, step.diffs)]
         if applied:
             self.keep()
-        else:
-            self.put_back()
-        return replace(unfinished, state=state, applied=tuple(applied))
+        return replace(unfinished, state=state, applied=tuple(applied), put_back=not applied and self.put_back())
 
     def approved(self, args: argparse.Namespace, question: str, changes: tuple[Step, ...]) -> bool:
         """Go on? Not in a dry run; with changes, only after --yes or a yes. If not, the stack file is put back."""
@@ -279,15 +278,16 @@ class GuardedChange:
         self.applied = True
         self.previous = {}
 
-    def put_back(self, reraise: bool = True) -> None:
+    def put_back(self, reraise: bool = True) -> bool:
         """The previous values of every key set, once; says how to do it by hand where Pulumi did not.
 
         A signal does not stop it half way: each `config set` ends before the signal is raised
         (PulumiStack._run), every key is still put back, and the signal is raised after (unless the
-        caller is handling one already). What the file holds is then read, not assumed.
+        caller is handling one already). What the file holds is then read, not assumed. False when
+        there was nothing to put back.
         """
         if not self.previous:
-            return
+            return False
         previous, self.previous = self.previous, {}
         interruption: Optional[KeyboardInterrupt] = None
         problem: Optional[Exception] = None
@@ -308,6 +308,7 @@ class GuardedChange:
             print(f"{self.stack_file} put back: " + ", ".join(f"{key} {_shown(value)}" for key, value in previous.items()))
         if interruption and reraise:
             raise interruption
+        return True
 
     def _not_back(self, previous: Mapping[str, Optional[ConfigValue]]) -> dict:
         """The keys whose values in the stack file are not the previous ones (all of them where it cannot be read)."""
@@ -396,10 +397,11 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     try:
         settings = load_from_stack_file(Path(args.cwd), args.stack)
         require_answerer(args)
-        if problem := passphrase_problem(stack_file_path(Path(args.cwd), args.stack), os.environ):
-            raise NoTerminal(problem)
+        problem = passphrase_problem(stack_file_path(Path(args.cwd), args.stack), os.environ)
     except (SettingsError, NoTerminal) as error:
-        print(f"error: {error}", file=sys.stderr)
+        problem = str(error)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     previous = {each: signal.signal(each, raise_interrupt) for each in (signal.SIGTERM, signal.SIGHUP)}
     try:

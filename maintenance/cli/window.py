@@ -173,7 +173,8 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str, 
             _last_line(stopped.outcome, stack, "an unknown mode", timings, stopped.next_command(again))
         else:
             moved = (f"after the record moved, {change.stack_file} says {mode}" if stopped.applied
-                     else f"before the record moved, {change.stack_file} put back")
+                     else f"before the record moved, {change.stack_file} put back" if stopped.put_back
+                     else f"before the record moved, {change.stack_file} still says {mode}")
             _last_line(f"{stopped.outcome} {moved}", stack, stopped.state.record_mode, timings,
                        stopped.next_command(again))
         return stopped.exit_code
