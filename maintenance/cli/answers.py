@@ -27,7 +27,6 @@ EXIT_AGREED = 0
 EXIT_DISAGREES = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
-EXIT_INTERRUPTED = 130
 # What a shell reports for a command ended by SIGPIPE, 128 + 13 ("When a command terminates on a fatal
 # signal whose number is N, Bash uses the value 128+N as the exit status": Bash manual, Exit Status).
 EXIT_READER_GONE = 141
