@@ -81,6 +81,10 @@ class Settings:
     notify_url: Optional[str]
     operator_policies: bool
     live_path: str
+    live_origin: bool
+    bypass_token: Optional[str]
+    bypass_cidrs: tuple[str, ...]
+    bypass_paths: tuple[str, ...]
     region: Optional[str]
 
     @property
@@ -263,6 +267,59 @@ def notify_url(raw: str) -> str:
     return text
 
 
+BYPASS_RULES_MAX = 20
+BYPASS_PATH_MAX_LENGTH = 64
+_BYPASS_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+# What a bypass path may hold: an absolute path's characters (RFC 3986, 3.3), no query or fragment.
+_BYPASS_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+
+
+def _bypass_token(raw: str) -> str:
+    if not _BYPASS_TOKEN.match(raw):
+        raise ValueError("must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -")
+    return raw
+
+
+def _list_of(what: str, parse: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
+    """A list setting, as Pulumi hands a YAML list to the program (its JSON text), or as comma-separated text."""
+    def parse_list(raw: str) -> tuple[str, ...]:
+        text = raw.strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError:
+                items = None
+            if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+                raise ValueError(f"must be a list of {what}")
+        else:
+            items = [item for item in text.split(",") if item.strip()]
+        if len(items) > BYPASS_RULES_MAX:
+            raise ValueError(f"must hold at most {BYPASS_RULES_MAX} {what}, not {len(items)}")
+        return tuple(dict.fromkeys(parse(item.strip()) for item in items))
+
+    return parse_list
+
+
+def _cidr(text: str) -> str:
+    try:
+        return ipaddress.ip_network(text, strict=True).compressed
+    except ValueError:
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ValueError(f"must be a list of IPv4 or IPv6 CIDRs such as 203.0.113.0/24; {text!r} is not one") from None
+        raise ValueError(f"must be a list of CIDRs without host bits: {text!r} means {network.compressed}") from None
+
+
+def _bypass_path(text: str) -> str:
+    if len(text) > BYPASS_PATH_MAX_LENGTH or not _BYPASS_PATH.match(text):
+        raise ValueError(
+            f"must be a list of URL path prefixes that start with / (at most {BYPASS_PATH_MAX_LENGTH} characters, "
+            f"no query), such as /webhooks/; {text[:70]!r} is not one"
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class _Field:
     attribute: str
@@ -293,7 +350,16 @@ _FIELDS: dict[str, _Field] = {
     "operatorPolicies": _Field("operator_policies", _boolean, "false", True),
     # Read by the window commands only, like notifyUrl: the path their checks request of the live API.
     "livePath": _Field("live_path", _live_path, "/health", "/"),
+    # The distribution's second origin, the live API, and the store whose `mode` key follows the toggle.
+    "liveOrigin": _Field("live_origin", _boolean, "true", False),
+    "bypassToken": _Field(
+        "bypass_token", _bypass_token,
+        "--secret \"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\"", hidden=True),
+    "bypassCidrs": _Field("bypass_cidrs", _list_of("CIDRs", _cidr), "'[\"203.0.113.0/24\"]'", ()),
+    "bypassPaths": _Field("bypass_paths", _list_of("path prefixes", _bypass_path), "'[\"/webhooks/\"]'", ()),
 }
+# The settings that only a live origin can act on.
+LIVE_ORIGIN_KEYS = ("bypassToken", "bypassCidrs", "bypassPaths")
 
 KEYS = tuple(_FIELDS)
 # The keys that say where the record points: a reader without Pulumi (status) needs them in clear text.
@@ -406,6 +472,14 @@ def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
             f"Fix: {_fix('liveTarget', stack)}"
         )
 
+    if not values.get("liveOrigin"):
+        for key in LIVE_ORIGIN_KEYS:
+            if raw.get(key) is not None:
+                problems.append(
+                    f"{PROJECT}:{key} lets requests through to the live API, which needs {PROJECT}:liveOrigin true. "
+                    f"Fix: {_fix('liveOrigin', stack)}, or pulumi config rm {key} -s {stack}"
+                )
+
     if problems:
         raise SettingsError(problems)
     values["zone"] = zone
@@ -435,12 +509,42 @@ def _runtime_config() -> dict[str, object]:
     }
 
 
+# Why a key must be a secret: a stack file is kept in version control.
+CREDENTIALS = {
+    # Slack's own guides tell not to keep a webhook URL in source code (docs.slack.dev, Java Slack
+    # SDK, "Incoming webhooks", Tip).
+    "notifyUrl": "a webhook URL is a credential (whoever has it can post)",
+    "bypassToken": "the bypass token is a credential (whoever has it gets past the maintenance page)",
+}
+
+
+def _in_clear(key: str, where: str, stack: str) -> str:
+    return (
+        f"{PROJECT}:{key} in {where} is in clear text, but {CREDENTIALS[key]}. Fix: pulumi config set --secret "
+        f"{key} \"$(pulumi config get {key} -s {stack})\" -s {stack}"
+    )
+
+
+def _credentials_in_clear(stack: str) -> list[str]:
+    from pulumi.runtime import config as runtime_config
+
+    secret = set(runtime_config.get_config_secret_keys_env())
+    return [
+        _in_clear(key, f"Pulumi.{stack}.yaml", stack) for key in CREDENTIALS
+        if runtime_config.get_config(f"{PROJECT}:{key}") is not None
+        and f"{PROJECT}:{key}" not in secret and not runtime_config.is_config_secret(f"{PROJECT}:{key}")
+    ]
+
+
 def load_from_pulumi() -> Settings:
     """Settings of the running Pulumi stack; a bad value stops the program before any resource."""
     import pulumi
 
     try:
-        return settings_from_config(_runtime_config(), pulumi.get_stack())
+        settings = settings_from_config(_runtime_config(), pulumi.get_stack())
+        if problems := _credentials_in_clear(pulumi.get_stack()):
+            raise SettingsError(problems)
+        return settings
     except SettingsError as error:
         raise pulumi.RunError(f"invalid configuration for stack {pulumi.get_stack()}:\n{error}") from None
 
@@ -626,14 +730,7 @@ def load_from_stack_file(project_dir: Path, stack: str, needs: tuple[str, ...] =
                 f"here in clear text ({reason}; it is no secret). "
                 f"Fix: pulumi config set {key} {value} -s {stack} (without --secret)"
             )
-    if isinstance(config.get(f"{PROJECT}:notifyUrl"), str):
-        # Whoever has a webhook URL can post to the channel: Slack's own guides tell not to keep one
-        # in source code (docs.slack.dev, Java Slack SDK, "Incoming webhooks", Tip); a stack file is.
-        problems.append(
-            f"{PROJECT}:notifyUrl in {path.name} is in clear text, but a webhook URL is a credential (whoever "
-            f"has it can post). Fix: pulumi config set --secret notifyUrl \"$(pulumi config get notifyUrl "
-            f"-s {stack})\" -s {stack}"
-        )
+    problems += [_in_clear(key, path.name, stack) for key in CREDENTIALS if isinstance(config.get(f"{PROJECT}:{key}"), str)]
     if problems:
         raise SettingsError(problems)
     return settings_from_config(config, stack)

@@ -263,7 +263,7 @@ def test_a_load_balancer_name_aws_would_refuse_is_refused(raw):
       "Fix: pulumi config rm tll -s dev, then pulumi config set ttl 60 -s dev",
       "api-maintenance:zzzzzz is not a setting of this program; known keys: maintenance, domain, zone, liveTarget, "
       "liveLoadBalancer, certificateArn, ttl, responseCode, priceClass, bucketName, protect, message, until, "
-      "retryAfter, contact, notifyUrl, operatorPolicies, livePath. Fix: pulumi config rm zzzzzz -s dev"]),
+      "retryAfter, contact, notifyUrl, operatorPolicies, livePath, liveOrigin, bypassToken, bypassCidrs, bypassPaths. Fix: pulumi config rm zzzzzz -s dev"]),
 ])
 def test_settings_that_do_not_fit_together_are_each_named_with_the_fix(raw, problems):
     with pytest.raises(SettingsError) as failure:
