@@ -23,6 +23,7 @@ site = MaintenanceSite(
     settings,
     page_template=PAGE_TEMPLATE,
     certificate_arn=certificate_arn,
+    live_target=live_target,
 )
 switch = DnsSwitch(
     "api-record",
@@ -30,6 +31,7 @@ switch = DnsSwitch(
     zone_id=zone_id,
     maintenance_target=site.domain_name,
     live_target=live_target,
+    store_arn=site.store.arn if site.store else None,
 )
 if settings.operator_policies:
     operators = OperatorPolicies(
@@ -47,6 +49,9 @@ if settings.operator_policies:
     pulumi.export("messageOperatorPolicy", operators.message_document)
 
 pulumi.export("mode", switch.mode)
+if switch.store_key:
+    # What the distribution does for a client that still reaches it: `status` reports it.
+    pulumi.export("storeMode", switch.store_key.value)
 pulumi.export("domain", settings.domain)
 pulumi.export("target", switch.target)
 pulumi.export("liveTarget", live_target)

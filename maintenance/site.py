@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from .edge import ALLOWED_METHODS, EVENT_TYPES, PAGE_URI, render_function_code
+from .edge import ALLOWED_METHODS, EVENT_TYPES, LIVE_ORIGIN_ID, PAGE_METADATA, PAGE_URI, live_routing, render_function_code
 from .page import render_page
 from .settings import Settings
 
@@ -23,6 +23,28 @@ PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
 # The page's template ships with the program (the project's site/ folder), whichever folder holds the stack file.
 PAGE_TEMPLATE = Path(__file__).resolve().parent.parent / "site" / "index.html"
 ORIGIN_ID = "maintenance-bucket"
+# With a live origin, one behavior serves the page and the API's passed-through answers, so its
+# cache policy must key on what tells one API caller's answer from another's, and cache nothing the
+# API does not mark cacheable. A custom cache policy (CloudFront Developer Guide, "Understand cache
+# policies"): min and default TTL 0, so an answer without Cache-Control is not kept; max
+# LIVE_MAX_TTL, the most an API's max-age can ask; all query strings, all cookies and the
+# Authorization header in the key, which CloudFront forwards to the origin with it (Authorization
+# reaches an origin only through the cache policy: "Control origin requests with a policy"); gzip
+# and brotli, so each encoding is one cached object (tests/test_cache.py models each rule).
+LIVE_MAX_TTL = 3600
+LIVE_CACHE_KEY_HEADERS = ("Authorization",)
+# AWS's managed origin request policy "Managed-AllViewerExceptHostHeader": every viewer header but
+# Host, every cookie and query string ("Use managed origin request policies"), so the API gets what
+# its clients sent, and S3 gets its own Host, which signing the request with OAC needs.
+ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+# The load balancer's listener: HTTPS only, TLS 1.2 at least (CloudFront API Reference, CustomOriginConfig;
+# "Require HTTPS for communication between CloudFront and your custom origin").
+LIVE_ORIGIN_CONFIG = {
+    "http_port": 80,
+    "https_port": 443,
+    "origin_protocol_policy": "https-only",
+    "origin_ssl_protocols": ["TLSv1.2"],
+}
 
 
 # Limits on the texts the site declares (tests/test_schema.py checks them with a 253-character domain):
@@ -31,6 +53,9 @@ ORIGIN_ID = "maintenance-bucket"
 # (terraform-provider-aws, cloudfront/origin_access_control.go, StringLenBetween(0, 256)).
 FUNCTION_COMMENT_LIMIT = 128
 DISTRIBUTION_COMMENT_LIMIT = 128
+# CloudFront API Reference, CreateKeyValueStore and CachePolicyConfig: a comment of at most 128 characters.
+STORE_COMMENT_LIMIT = 128
+CACHE_POLICY_COMMENT_LIMIT = 128
 ACCESS_CONTROL_DESCRIPTION_LIMIT = 256
 
 
@@ -91,6 +116,7 @@ class MaintenanceSite(pulumi.ComponentResource):
         settings: Settings,
         page_template: Path,
         certificate_arn: str,
+        live_target: str,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("api-maintenance:index:MaintenanceSite", name, None, opts)
@@ -131,6 +157,10 @@ class MaintenanceSite(pulumi.ComponentResource):
         # BucketObjectv2 sends no ACL (the old BucketObject defaults to `private`), which an
         # owner-enforced bucket requires: S3 User Guide, "Controlling ownership of objects and
         # disabling ACLs for your bucket".
+        live = live_routing(settings)
+        # With a live origin, the viewer-response function tells the page from the API's answers by
+        # this metadata, which S3 returns as x-amz-meta-* headers and only the page object carries.
+        page_metadata = {"metadata": PAGE_METADATA} if live else {}
         aws.s3.BucketObjectv2(
             f"page-{key}",
             bucket=self.bucket.id,
@@ -138,6 +168,7 @@ class MaintenanceSite(pulumi.ComponentResource):
             content=page,
             content_type=PAGE_CONTENT_TYPE,
             cache_control=OBJECT_CACHE_CONTROL,
+            **page_metadata,
             opts=child,
         )
 
@@ -150,14 +181,44 @@ class MaintenanceSite(pulumi.ComponentResource):
             signing_protocol="sigv4",
             opts=child,
         )
+        # Without a live origin, none of the resources below it adds is declared and no input changes.
+        self.store = (
+            aws.cloudfront.KeyValueStore(
+                "maintenance-mode",
+                comment=fit(f"Whether {settings.domain}'s distribution answers maintenance or passes through", STORE_COMMENT_LIMIT),
+                opts=child,
+            )
+            if live else None
+        )
+        store_association = {"key_value_store_associations": [self.store.arn]} if self.store else {}
         self.function = aws.cloudfront.Function(
             "maintenance-responses",
             runtime="cloudfront-js-2.0",
             comment=fit(f"Maintenance answers for {settings.domain}", FUNCTION_COMMENT_LIMIT),
-            code=render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code),
+            code=render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code, live),
             publish=True,
+            **store_association,
             opts=child,
         )
+        live_origins, live_policies = [], {}
+        if live:
+            live_origins = [{"domain_name": live_target, "origin_id": LIVE_ORIGIN_ID, "custom_origin_config": LIVE_ORIGIN_CONFIG}]
+            cache_policy = aws.cloudfront.CachePolicy(
+                "live-cache-policy",
+                comment=fit(f"{settings.domain}: the page once, API answers only when the API says", CACHE_POLICY_COMMENT_LIMIT),
+                min_ttl=0,
+                default_ttl=0,
+                max_ttl=LIVE_MAX_TTL,
+                parameters_in_cache_key_and_forwarded_to_origin={
+                    "cookies_config": {"cookie_behavior": "all"},
+                    "headers_config": {"header_behavior": "whitelist", "headers": {"items": list(LIVE_CACHE_KEY_HEADERS)}},
+                    "query_strings_config": {"query_string_behavior": "all"},
+                    "enable_accept_encoding_gzip": True,
+                    "enable_accept_encoding_brotli": True,
+                },
+                opts=child,
+            )
+            live_policies = {"cache_policy_id": cache_policy.id, "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID}
         self.distribution = aws.cloudfront.Distribution(
             "distribution",
             enabled=True,
@@ -172,7 +233,8 @@ class MaintenanceSite(pulumi.ComponentResource):
                     "domain_name": self.bucket.bucket_regional_domain_name,
                     "origin_id": ORIGIN_ID,
                     "origin_access_control_id": access_control.id,
-                }
+                },
+                *live_origins,
             ],
             default_cache_behavior={
                 "target_origin_id": ORIGIN_ID,
@@ -193,6 +255,7 @@ class MaintenanceSite(pulumi.ComponentResource):
                 "function_associations": [
                     {"event_type": event_type, "function_arn": self.function.arn} for event_type in EVENT_TYPES
                 ],
+                **live_policies,
             },
             price_class=settings.price_class,
             restrictions={"geo_restriction": {"restriction_type": "none"}},

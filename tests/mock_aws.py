@@ -137,6 +137,17 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return f"arn:aws:iam::{ACCOUNT}:policy/{policy_name}", {
                 "name": policy_name, "arn": f"arn:aws:iam::{ACCOUNT}:policy/{policy_name}",
                 "policyId": "ANPA" + _token(policy_name, length=17).upper()}
+        if typ == "aws:cloudfront/keyValueStore:KeyValueStore":
+            # A store's ARN ends in an id CloudFront makes (API Reference, KeyValueStore, ARN).
+            store_name = inputs.get("name") or self._auto_name(name)
+            return store_name, {"name": store_name, "etag": "ETAG1", "status": "READY",
+                                "arn": f"arn:aws:cloudfront::{ACCOUNT}:key-value-store/{_uuid(store_name)}"}
+        if typ == "aws:cloudfront/cachePolicy:CachePolicy":
+            return _uuid(self._auto_name(name)), {"name": inputs.get("name") or self._auto_name(name), "etag": "ETAG1"}
+        if typ == "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey":
+            # The provider's id for a key: the store's ARN and the key, comma-separated (its import format).
+            return f"{inputs['keyValueStoreArn']},{inputs['key']}", {
+                "totalSizeInBytes": len(inputs["key"].encode()) + len(inputs["value"].encode())}
         if typ == "aws:route53/record:Record":
             return f"{inputs['zoneId']}_{inputs['name']}_{inputs['type']}", {"fqdn": inputs["name"]}
         return f"{name}-id", {}

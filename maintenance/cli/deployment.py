@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional
 
 from . import PROGRAM
 from .answers import LIVE, MAINTENANCE, UNKNOWN, Expectation, classify_target
-from .guard import RECORD
+from .guard import RECORD, STORE_KEY
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -70,6 +70,13 @@ class DeployedState:
         return classify_target(target, Expectation(
             desired=UNKNOWN, maintenance_target=distribution.get("domainName") or None,
             live_target=live if isinstance(live, str) and live else None))
+
+    @property
+    def store_mode(self) -> Optional[str]:
+        """The saved value of the store's mode key (a live-origin stack), else None."""
+        key = self._first(STORE_KEY)
+        value = ((key or {}).get("outputs") or {}).get("value") or ((key or {}).get("inputs") or {}).get("value")
+        return value if isinstance(value, str) else None
 
     def cut_off(self, resource_type: Optional[str] = None) -> list[str]:
         """'updating record'...: the operations an update began and never ended, of that type or all."""

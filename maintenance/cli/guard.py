@@ -19,6 +19,7 @@ UPDATE = "update"
 RECORD = "aws:route53/record:Record"
 PAGE_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 FUNCTION = "aws:cloudfront/function:Function"
+STORE_KEY = "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class Allowed:
 # Its new target, the distribution's domain, is known at preview, since the distribution may
 # not change: a value unknown at preview is what makes an up falsely "violate" its plan
 # (pulumi/pulumi#13765).
-SWITCH = (Allowed(RECORD, ("records",)),)
+# With a live origin, also the store's `mode` key, whose value follows the toggle (maintenance/switch.py).
+SWITCH = (Allowed(RECORD, ("records",)), Allowed(STORE_KEY, ("value",)))
 # message: the page's text and the function's answers (both render the message and `until`).
 # The page object's body is the string input `content` (maintenance/site.py), never an asset or
 # archive: an archive's hash can differ between the preview and the up, and the up then fails
@@ -112,3 +114,11 @@ def record_targets(step: Step) -> tuple[Optional[str], Optional[str]]:
         return ", ".join(str(record) for record in records) if isinstance(records, list) else None
 
     return target(step.old), target(step.new)
+
+
+def describe_switch_step(step: Step, domain: str) -> str:
+    """What a switch step changes, for the operator: the record's target, or the store's mode."""
+    if step.type == STORE_KEY:
+        return f"the store's {step.new.get('key')} key: {step.old.get('value')} -> {step.new.get('value')}"
+    before, after = record_targets(step)
+    return f"the record {domain}: {before} -> {after}"

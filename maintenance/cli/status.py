@@ -32,6 +32,7 @@ import dns.rdatatype
 import dns.resolver
 import httpx
 
+from ..edge import STORE_PASS_THROUGH
 from ..settings import SettingsError, load_from_stack_file, stack_file_path
 from .answers import (
     EXIT_AGREED,
@@ -230,6 +231,8 @@ class Plan:
     # Where each mode's expected target came from: "stack output", "stack file" or "name pattern".
     sources: dict[str, str] = field(default_factory=lambda: {MAINTENANCE: NAME_PATTERN, LIVE: NAME_PATTERN})
     outputs_problem: Optional[str] = None  # why the stack outputs were not read; None when they were
+    # A live-origin stack's storeMode output: what the distribution does for a client that still reaches it.
+    store_mode: Optional[str] = None
 
     def _authoritative(self) -> tuple[list[Server], list[Answer]]:
         if self.nameservers:
@@ -293,7 +296,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     window = overrun(settings.until, args.stack, datetime.now(timezone.utc)) if settings.mode == MAINTENANCE else None
     return Plan(
         args.stack, settings.domain, settings.zone, expectation, tuple(nameservers), tuple(resolvers),
-        url, args.query_timeout, window, sources, outputs.problem,
+        url, args.query_timeout, window, sources, outputs.problem, outputs.get("storeMode"),
     )
 
 
@@ -331,6 +334,8 @@ def _targets(plan: Plan) -> str:
 def report(plan: Plan, answers: list[Answer], code: int, gave_up_after: Optional[float] = None) -> str:
     desired = plan.expectation.desired
     lines = [f"{plan.domain} (stack {plan.stack}) should be in {desired} mode", _targets(plan)]
+    if plan.store_mode:
+        lines.append(f"  store: {store_text(plan.store_mode)}")
     if plan.overrun:
         lines.append(f"  note: {plan.overrun}")
     width = max((len(a.server) for a in answers), default=0)
@@ -340,6 +345,12 @@ def report(plan: Plan, answers: list[Answer], code: int, gave_up_after: Optional
     gave_up = f"gave up after {gave_up_after:.0f}s: " if gave_up_after is not None else ""
     lines.append(f"{gave_up}{summary(answers, desired)} (exit {code})")
     return "\n".join(lines)
+
+
+def store_text(store_mode: str) -> str:
+    if store_mode == STORE_PASS_THROUGH:
+        return f"mode {store_mode}: a client that still reaches the distribution gets the live API through it"
+    return f"mode {store_mode}: the distribution answers maintenance, but for the bypass rules"
 
 
 def summary(answers: list[Answer], desired: str) -> str:
@@ -368,6 +379,8 @@ def as_json(plan: Plan, answers: list[Answer], code: int, elapsed: Optional[floa
         "overrun": plan.overrun,
         "answers": [asdict(a) for a in answers],
     }
+    if plan.store_mode:
+        document["storeMode"] = plan.store_mode
     if elapsed is not None:
         document["elapsedSeconds"] = round(elapsed, 1)
     return json.dumps(document, indent=2)

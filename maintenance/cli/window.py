@@ -9,10 +9,10 @@ the update puts the stack file back.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
+from ..edge import STORE_MODES
 from ..settings import Settings
 from . import PROGRAM, preflight, status
 from .answers import LIVE, MAINTENANCE
@@ -26,7 +26,7 @@ from .change import (
     run_guarded,
 )
 from .deployment import cut_off_problem, disagreement
-from .guard import SWITCH, Step, record_targets
+from .guard import RECORD, SWITCH, Step, describe_switch_step
 from .options import add_cwd_argument, add_stack_argument, carried, positive_seconds
 from .pulumi_stack import PulumiFailed
 from .signals import exit_code, signal_name
@@ -105,7 +105,9 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
     # off checks the live API: on's --connect and --cacert name the distribution, not it.
     following = (f"{PROGRAM} off {stack}{carried(args, 'path', *DNS_OPTIONS)}" if mode == MAINTENANCE
                  else f"{PROGRAM} status {stack} --http{dns}")
-    if settings.mode == mode and deployed == mode and recorded == mode:
+    # A live-origin stack's store key follows the record (maintenance/switch.py); None where there is none.
+    store_agrees = state.store_mode in (None, STORE_MODES[mode])
+    if settings.mode == mode and deployed == mode and recorded == mode and store_agrees:
         _last_line("already there, nothing to do", stack, mode, timings, following)
         return EXIT_DONE
     if settings.mode == mode:
@@ -125,8 +127,7 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
             _last_line("refused", stack, deployed, timings, f"pulumi preview --diff -s {stack}")
             return EXIT_FAILED
         for step in changes:
-            before, after = record_targets(step)
-            print(f"  the record {settings.domain}: {before} -> {after}")
+            print(f"  {describe_switch_step(step, settings.domain)}")
         if not changes:
             print(f"  the record {settings.domain} already points at the {mode} target: no resource to change")
         if not change.approved(args, f"Switch {settings.domain} to {mode} now?", changes):
@@ -140,7 +141,7 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
                 _last_line(f"refused: {moved}; nothing applied", stack, deployed, timings,
                            f"{PROGRAM} status {stack}{dns}")
                 return EXIT_FAILED
-            code = _up(args, change, plan, mode, changes, settings.until)
+            code = _up(args, change, plan, mode, changes, settings)
             if code is not None:
                 return code
         change.keep()
@@ -161,7 +162,7 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
 
 
 def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str, changes: tuple[Step, ...],
-        until: Optional[datetime]) -> Optional[int]:
+        settings: Settings) -> Optional[int]:
     """Apply the plan; None when it succeeded, else the exit code after saying where the record really is."""
     pulumi, stack, timings = change.pulumi, change.pulumi.name, change.timings
     again = f"{PROGRAM} {args.command} {stack}{carried(args, *ALL_OPTIONS)}"
@@ -172,7 +173,10 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str, 
         if stopped.state is None or stopped.state.cut_off():
             _last_line(stopped.outcome, stack, "an unknown mode", timings, stopped.next_command(again))
         else:
-            moved = (f"after the record moved, {change.stack_file} says {mode}" if stopped.applied
+            record_moved = any(step.type == RECORD for step in stopped.applied)
+            moved = (f"after the record moved, {change.stack_file} says {mode}" if record_moved
+                     else f"after the store's mode key changed, before the record moved, {change.stack_file} says "
+                          f"{mode}" if stopped.applied
                      else f"before the record moved, {change.stack_file} put back" if stopped.put_back
                      else f"before the record moved, {change.stack_file} still says {mode}")
             _last_line(f"{stopped.outcome} {moved}", stack, stopped.state.record_mode, timings,
@@ -180,13 +184,24 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str, 
         return stopped.exit_code
     change.keep()
     if pulumi.interrupted:
-        change.announce(args, mode, until)
+        change.announce(args, mode, settings.until)
         _last_line(f"interrupted ({signal_name(pulumi.interrupted)}), the update finished", stack, mode, timings,
                    f"{PROGRAM} status {stack} --wait{carried(args, *DNS_OPTIONS)}")
         return exit_code(pulumi.interrupted)
     print(f"updated: the record points at the {mode} target")
-    change.announce(args, mode, until)
+    if settings.live_origin:
+        print(f"note: {live_origin_note(mode, settings.domain)}")
+    change.announce(args, mode, settings.until)
     return None
+
+
+def live_origin_note(mode: str, domain: str) -> str:
+    """What the distribution does now for the clients that still reach it (a live-origin stack)."""
+    if mode == LIVE:
+        return (f"the store's mode is {STORE_MODES[mode]}: a client that still reaches the distribution (DNS cached "
+                f"past its TTL, or a connection kept open) now gets the live API through it, not the 503")
+    return (f"the store's mode is {STORE_MODES[mode]}: the distribution answers maintenance, and passes to the live "
+            f"API only a request with the bypass token, from bypassCidrs or to bypassPaths")
 
 
 def run(args: argparse.Namespace) -> int:
