@@ -45,11 +45,11 @@ BY_GROUP = (signal.SIGINT, signal.SIGHUP)
 
 
 class Running:
-    """`on` running in its own session (so that a group's signal reaches it and its `pulumi` only)."""
+    """`on` (or `off`) running in its own session (so that a group's signal reaches it and its `pulumi` only)."""
 
-    def __init__(self, stand_in: StandIn, *arguments: str):
+    def __init__(self, stand_in: StandIn, *arguments: str, command: str = "on"):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "maintenance", "on", STACK, "--cwd", str(stand_in.project_dir), "--yes",
+            [sys.executable, "-m", "maintenance", command, STACK, "--cwd", str(stand_in.project_dir), "--yes",
              *arguments],
             env=stand_in.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
