@@ -275,7 +275,7 @@ _BYPASS_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 
 
 def _bypass_token(raw: str) -> str:
-    if not _BYPASS_TOKEN.match(raw):
+    if not _BYPASS_TOKEN.fullmatch(raw):
         raise ValueError("must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -")
     return raw
 
@@ -312,7 +312,7 @@ def _cidr(text: str) -> str:
 
 
 def _bypass_path(text: str) -> str:
-    if len(text) > BYPASS_PATH_MAX_LENGTH or not _BYPASS_PATH.match(text):
+    if len(text) > BYPASS_PATH_MAX_LENGTH or not _BYPASS_PATH.fullmatch(text):
         raise ValueError(
             f"must be a list of URL path prefixes that start with / (at most {BYPASS_PATH_MAX_LENGTH} characters, "
             f"no query), such as /webhooks/; {text[:70]!r} is not one"

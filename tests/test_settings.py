@@ -1,5 +1,6 @@
 """Settings parsed and validated without Pulumi: defaults, normalisation, the stack-file reader."""
 
+import json
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -315,3 +316,94 @@ def test_a_value_is_shown_whole_up_to_60_characters():
             parse_settings({**BASE, "maintenance": "y" * length}, "dev")
         assert f"got '{shown}'." in str(failure.value)
 
+
+
+# --- the live origin's settings ----------------------------------------------------------------
+
+LIVE = {**BASE, "liveOrigin": "true"}
+TOKEN = "aB3_-" * 8  # 40 characters of the allowed ones
+
+
+@pytest.mark.parametrize("key, raw, attribute, expected", [
+    ("liveOrigin", "true", "live_origin", True),
+    ("bypassToken", TOKEN, "bypass_token", TOKEN),
+    ("bypassToken", "t" * 32, "bypass_token", "t" * 32),
+    ("bypassToken", "t" * 128, "bypass_token", "t" * 128),
+    # Pulumi hands a YAML list to the program as its JSON text; comma-separated text is taken too.
+    ("bypassCidrs", '["203.0.113.0/24","2001:DB8:0:0::/32"]', "bypass_cidrs", ("203.0.113.0/24", "2001:db8::/32")),
+    ("bypassCidrs", " 198.51.100.7/32 , 2001:db8::1/128 ", "bypass_cidrs", ("198.51.100.7/32", "2001:db8::1/128")),
+    ("bypassCidrs", "198.51.100.7", "bypass_cidrs", ("198.51.100.7/32",)),
+    ("bypassCidrs", "[]", "bypass_cidrs", ()),
+    ("bypassCidrs", json.dumps([f"10.0.{n}.0/24" for n in range(20)]), "bypass_cidrs",
+     tuple(f"10.0.{n}.0/24" for n in range(20))),
+    ("bypassPaths", '["/webhooks/", "/v1/payments/notify"]', "bypass_paths", ("/webhooks/", "/v1/payments/notify")),
+    ("bypassPaths", "/webhooks/,/webhooks/", "bypass_paths", ("/webhooks/",)),
+    ("bypassPaths", "/" + "p" * 63, "bypass_paths", ("/" + "p" * 63,)),
+])
+def test_a_good_live_origin_value_is_taken_and_normalised(key, raw, attribute, expected):
+    assert getattr(parse_settings({**LIVE, key: raw}, "dev"), attribute) == expected
+
+
+def test_without_live_origin_there_are_no_bypass_rules():
+    settings = parse_settings(BASE, "dev")
+    assert (settings.live_origin, settings.bypass_token, settings.bypass_cidrs, settings.bypass_paths) == (False, None, (), ())
+
+
+@pytest.mark.parametrize("key, raw, problem", [
+    ("bypassToken", "t" * 31, "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
+    ("bypassToken", "t" * 129, "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
+    ("bypassToken", "t" * 31 + "=", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
+    ("bypassToken", "t" * 32 + "\n", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
+    ("bypassCidrs", "203.0.113.7/24", "must be a list of CIDRs without host bits: '203.0.113.7/24' means 203.0.113.0/24"),
+    ("bypassCidrs", "203.0.113.0/33", "must be a list of IPv4 or IPv6 CIDRs such as 203.0.113.0/24; '203.0.113.0/33' is not one"),
+    ("bypassCidrs", "office", "must be a list of IPv4 or IPv6 CIDRs such as 203.0.113.0/24; 'office' is not one"),
+    ("bypassCidrs", '["203.0.113.0/24", 7]', "must be a list of CIDRs"),
+    ("bypassCidrs", "[203.0.113.0/24]", "must be a list of CIDRs"),
+    ("bypassCidrs", json.dumps([f"10.0.{n}.0/24" for n in range(21)]), "must hold at most 20 CIDRs, not 21"),
+    ("bypassPaths", "webhooks/", "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; 'webhooks/' is not one"),
+    ("bypassPaths", "/hooks?x=1", "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; '/hooks?x=1' is not one"),
+    ("bypassPaths", "/a b", "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; '/a b' is not one"),
+    ("bypassPaths", "/" + "p" * 64, "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; '/" + "p" * 64 + "' is not one"),
+    ("bypassPaths", json.dumps([f"/p{n}" for n in range(21)]), "must hold at most 20 path prefixes, not 21"),
+])
+def test_a_bad_live_origin_value_is_one_problem_naming_the_key_and_the_fix(key, raw, problem):
+    with pytest.raises(SettingsError) as failure:
+        parse_settings({**LIVE, key: raw}, "dev")
+    [found] = failure.value.problems
+    assert found.startswith(f"api-maintenance:{key} {problem}")
+    assert f"Fix: pulumi config set {key} " in found
+    if key == "bypassToken":  # a credential: its value is never shown
+        assert raw.strip() not in found and "got" not in found
+
+
+@pytest.mark.parametrize("key, raw", [("bypassToken", TOKEN), ("bypassCidrs", "203.0.113.0/24"), ("bypassPaths", "/webhooks/")])
+@pytest.mark.parametrize("live_origin", [None, "false"])
+def test_a_bypass_rule_needs_live_origin(key, raw, live_origin):
+    values = {**BASE, key: raw, **({"liveOrigin": live_origin} if live_origin else {})}
+    with pytest.raises(SettingsError) as failure:
+        parse_settings(values, "dev")
+    assert failure.value.problems == [
+        f"api-maintenance:{key} lets requests through to the live API, which needs api-maintenance:liveOrigin true. "
+        f"Fix: pulumi config set liveOrigin true -s dev, or pulumi config rm {key} -s dev"]
+
+
+def test_a_bypass_token_in_clear_text_in_the_stack_file_is_refused_without_showing_it(tmp_path):
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  api-maintenance:domain: api.example.com\n  api-maintenance:liveTarget: x.example.net\n"
+        f"  api-maintenance:liveOrigin: true\n  api-maintenance:bypassToken: {TOKEN}\n")
+    with pytest.raises(SettingsError) as failure:
+        load_from_stack_file(tmp_path, "dev")
+    assert failure.value.problems == [
+        "api-maintenance:bypassToken in Pulumi.dev.yaml is in clear text, but the bypass token is a credential "
+        "(whoever has it gets past the maintenance page). Fix: pulumi config set --secret bypassToken "
+        "\"$(pulumi config get bypassToken -s dev)\" -s dev"]
+    assert TOKEN not in str(failure.value)
+
+
+def test_a_secret_bypass_token_is_left_out_by_the_stack_file_reader(tmp_path):
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  api-maintenance:domain: api.example.com\n  api-maintenance:liveTarget: x.example.net\n"
+        "  api-maintenance:liveOrigin: true\n  api-maintenance:bypassToken:\n    secure: v1:abc\n"
+        "  api-maintenance:bypassCidrs:\n    - 203.0.113.0/24\n    - 2001:db8::/32\n")
+    settings = load_from_stack_file(tmp_path, "dev")
+    assert (settings.live_origin, settings.bypass_token, settings.bypass_cidrs) == (True, None, ("203.0.113.0/24", "2001:db8::/32"))
