@@ -41,6 +41,7 @@ if settings.operator_policies:
         bucket=site.bucket.bucket,
         page_key=site.page_key,
         function_arn=site.function.arn,
+        store_arn=site.store.arn if site.store else None,
     )
     pulumi.export("switchOperatorPolicyArn", operators.switch.arn)
     pulumi.export("messageOperatorPolicyArn", operators.message.arn)

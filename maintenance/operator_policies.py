@@ -97,9 +97,18 @@ def lookup_statements(zone_id: str, lookups: Lookups) -> list[dict]:
     return found
 
 
-def switch_operator_policy(zone_id: str, domain: str, lookups: Lookups) -> dict:
-    """`on`, `off` and `status`: the lookups, and an UPSERT of the domain's CNAME in this zone only."""
-    return {"Version": VERSION, "Statement": lookup_statements(zone_id, lookups) + [
+def switch_operator_policy(zone_id: str, domain: str, lookups: Lookups, store_arn: str | None = None) -> dict:
+    """`on`, `off` and `status`: the lookups, an UPSERT of the domain's CNAME in this zone only, and with
+    a live origin, a write of this stack's store's keys."""
+    store = [
+        # internal/service/cloudfrontkeyvaluestore/key.go: keyResource.Update, when the value changed,
+        # reads the store's ETag (findETagByARN: DescribeKeyValueStore) and sends PutKey with it as
+        # IfMatch; no Read follows in an up without refresh. Both are actions of the service prefix
+        # cloudfront-keyvaluestore on the store's ARN (Service Authorization Reference).
+        _statement("SetTheStoreMode", ["cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:PutKey"],
+                   store_arn),
+    ] if store_arn else []
+    return {"Version": VERSION, "Statement": lookup_statements(zone_id, lookups) + store + [
         # internal/service/route53/record.go: resourceRecordUpdate, with neither the type nor the
         # set identifier changed, falls through to resourceRecordCreate, which sends UPSERT when
         # allow_overwrite is set or the record is not new (else CREATE), after GetHostedZone

@@ -22,13 +22,14 @@ class OperatorPolicies(pulumi.ComponentResource):
         bucket: pulumi.Input[str],
         page_key: str,
         function_arn: pulumi.Input[str],
+        store_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("api-maintenance:index:OperatorPolicies", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         lookups = Lookups.of(settings)
-        self.switch_document = pulumi.Output.from_input(
-            json.dumps(switch_operator_policy(zone_id, settings.domain, lookups)))
+        self.switch_document = pulumi.Output.from_input(store_arn).apply(
+            lambda store: json.dumps(switch_operator_policy(zone_id, settings.domain, lookups, store)))
         self.message_document = pulumi.Output.all(bucket, function_arn).apply(
             lambda values: json.dumps(message_operator_policy(zone_id, values[0], page_key, values[1], lookups)))
         self.switch = aws.iam.Policy(

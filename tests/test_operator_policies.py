@@ -286,3 +286,38 @@ def test_every_action_the_deploy_docs_name_is_an_iam_action():
     assert len(named) > 50
     for action in sorted(named):
         arn_formats(action)
+
+
+# --- a live-origin stack: the switch also writes the store's mode key ------------------------------
+
+def store_arn(stack: str, **overrides) -> str:
+    return run_program(stack, **overrides).one("aws:cloudfront/keyValueStore:KeyValueStore")["outputs"]["arn"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_with_a_live_origin_the_switch_operator_may_write_this_stack_s_store_only(stack):
+    live = rendered(stack, liveOrigin="true")
+    store, other_store = store_arn(stack, liveOrigin="true"), store_arn(
+        "integration" if stack == "production" else "production", liveOrigin="true")
+    table = [
+        *switch_requests(live),
+        ("DescribeKeyValueStore", Request("cloudfront-keyvaluestore:DescribeKeyValueStore", store), ALLOW),
+        ("PutKey", Request("cloudfront-keyvaluestore:PutKey", store), ALLOW),
+        ("PutKey in the other stack's store", Request("cloudfront-keyvaluestore:PutKey", other_store), IMPLICIT_DENY),
+        ("DeleteKey", Request("cloudfront-keyvaluestore:DeleteKey", store), IMPLICIT_DENY),
+        ("UpdateKeys", Request("cloudfront-keyvaluestore:UpdateKeys", store), IMPLICIT_DENY),
+        ("DeleteKeyValueStore", Request("cloudfront:DeleteKeyValueStore", store), IMPLICIT_DENY),
+    ]
+    got, expected = answers(live.switch, table)
+    assert got == expected
+    for statement in live.switch["Statement"]:
+        for action in statement["Action"]:
+            assert fits(statement["Resource"], arn_formats(action)), (action, statement["Resource"])
+    findings = analyze_policy_string(json.dumps(live.switch), include_community_auditors=True).findings
+    assert [(finding.issue, finding.detail) for finding in findings] == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_without_a_live_origin_the_switch_operator_may_not_touch_any_store(stack):
+    request = Request("cloudfront-keyvaluestore:PutKey", store_arn(stack, liveOrigin="true"))
+    assert decide(STACK_POLICIES[stack].switch, request) == IMPLICIT_DENY
