@@ -281,7 +281,7 @@ def test_a_change_batch_gives_one_value_per_change_for_each_key():
 def test_every_action_the_deploy_docs_name_is_an_iam_action():
     docs = (Path(__file__).resolve().parent.parent / "docs" / "deploy.md").read_text(encoding="utf-8")
     section = docs[docs.index("## Permissions"):]
-    named = set(re.findall(r"`((?:s3|cloudfront|route53|acm|elasticloadbalancing|ec2|iam|sts):[A-Z][A-Za-z]+)`", section))
+    named = set(re.findall(r"`((?:s3|cloudfront|cloudfront-keyvaluestore|route53|acm|elasticloadbalancing|ec2|iam|sts):[A-Z][A-Za-z]+)`", section))
     named -= {RECORD_NAMES, RECORD_TYPES, RECORD_ACTIONS}  # condition keys, not actions
     assert len(named) > 50
     for action in sorted(named):
