@@ -289,6 +289,7 @@ FUNCTION = "aws:cloudfront/function:Function"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 ACCESS_CONTROL = "aws:cloudfront/originAccessControl:OriginAccessControl"
 IAM_POLICY = "aws:iam/policy:Policy"
+KEY_VALUE_STORE = "aws:cloudfront/keyValueStore:KeyValueStore"
 # The physical name Pulumi gives an auto-named resource: the logical name, "-" and 7 random hex
 # digits (Pulumi docs, Concepts > Resources > Names; pulumi-terraform-bridge tfbridge AutoName:
 # "an 8 character random suffix ("-"+7 random chars)", Randlen 7). The mock names them alike.
@@ -338,6 +339,8 @@ LIMITS = (
           "terraform-provider-aws StringLenBetween(1, 64)"),
     Limit(ACCESS_CONTROL, "description length", _text_length("description"), 256,
           "terraform-provider-aws, which pulumi-aws wraps: OAC description StringLenBetween(0, 256)"),
+    Limit(KEY_VALUE_STORE, "name length", lambda n, i, o: len(_physical_name(n, i, o)), 64,
+          "terraform-provider-aws, cloudfront/key_value_store.go: name LengthBetween(1, 64)"),
     Limit(IAM_POLICY, "policy size in characters other than white space", _policy_characters, 6144,
           "IAM User Guide, IAM and AWS STS quotas: managed policy size 6,144 characters, white space not counted"),
     Limit(IAM_POLICY, "description length", _text_length("description"), 1000,
@@ -354,7 +357,8 @@ def check_limits(checker: SchemaChecker, resources: dict[str, dict], limits: tup
             size = limit.measure(name, resource["inputs"], resource.get("outputs", {}))
             if size is not None and size > limit.maximum:
                 checker._fail(name, limit.what, f"{size} is over AWS's limit of {limit.maximum} ({limit.source})")
-        if resource["type"] == FUNCTION:
+        if resource["type"] in (FUNCTION, KEY_VALUE_STORE):
+            # The store's name: `^[a-zA-Z0-9-_]{1,64}$` (terraform-provider-aws, cloudfront/key_value_store.go).
             checker.checks += 1
             physical = _physical_name(name, resource["inputs"], resource.get("outputs", {}))
             if not _FUNCTION_NAME_CHARACTERS.match(physical):

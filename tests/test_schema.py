@@ -271,3 +271,15 @@ def distribution(default_cache_behavior=None, custom_error_responses=None) -> di
 def repr_short(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def test_a_key_value_store_name_with_a_dot_or_too_long_fails():
+    # terraform validate with the provider refuses both ("must contain only alphanumeric characters, hyphens,
+    # and underscores"; "string length must be between 1 and 64").
+    store = "aws:cloudfront/keyValueStore:KeyValueStore"
+    assert problems(store, {"name": "maintenance.mode"}) == [
+        "planted: name: 'maintenance.mode' has characters other than letters, digits, - and _"]
+    assert problems(store, {"name": "m" * 65}) == [
+        "planted: name length: 65 is over AWS's limit of 64 "
+        "(terraform-provider-aws, cloudfront/key_value_store.go: name LengthBetween(1, 64))"]
+    assert problems(store, {"name": "m" * 64}) == []
