@@ -366,7 +366,8 @@ def _squeeze(code: str) -> str:
     """code without comments, indentation, blank lines, and spaces JavaScript does not need.
 
     A space stays between two characters of names or numbers, and between two + or two - (a - -b is
-    not a--b). Line ends stay, so no statement comes to rely on a semicolon it did not have.
+    not a--b). A line end goes only after ; { } , & or | and before no ( [ + - / or `: there, no statement
+    comes to rely on a semicolon it did not have (ECMAScript, automatic semicolon insertion).
     """
     parts = _LITERAL.split(code)
     out = []
@@ -382,7 +383,7 @@ def _squeeze(code: str) -> str:
             return " " if keep else ""
 
         out.append(re.sub(r"[ \t]+", space, part))
-    return re.sub(r"\n+", "\n", "".join(out)).lstrip("\n")
+    return re.sub(r"(?<=[;{},&|])\n+(?![(\[+\-/`])", "", re.sub(r"\n+", "\n", "".join(out))).strip("\n") + "\n"
 
 
 def _declared(masked: str) -> set[str]:
@@ -440,11 +441,23 @@ def _rename(code: str) -> str:
     return code
 
 
+# The 503 body, built from the message's literal rather than held as a literal of its JSON text: each of
+# the message's escapes is written once, not twice (a quote costs 2 bytes, not 4). JSON.stringify escapes
+# as json.dumps(ensure_ascii=False) does (ECMAScript, QuoteJSONString; tested in both engines).
+_LIVE_BODY = "var BODY = %(body_before)s + JSON.stringify(%(message)s) + %(body_after)s;"
+
 # Today's code, its handler renamed for the live handler to call, then the live code: squeezed and its
 # names shortened, to keep within the 10 KB limit (the readable text is here).
 _LIVE_CODE = _rename(_squeeze(
-    _COMMENTED_CODE.replace("function handler(event)", "function maintenanceAnswer(event)", 1) + _COMMENTED_LIVE_CODE
+    _COMMENTED_CODE
+    .replace("var BODY = %(body)s;", _LIVE_BODY, 1)
+    .replace("function handler(event)", "function maintenanceAnswer(event)", 1)
+    + _COMMENTED_LIVE_CODE
 ))
+
+
+class FunctionTooLarge(ValueError):
+    """The live variant's code, for these settings, is over CloudFront's size limit."""
 
 
 @dataclass(frozen=True)
@@ -532,8 +545,15 @@ def render_function_code(message: str, until: datetime | None, retry_after: int,
     }
     if live is None:
         return _CODE % values
-    return _LIVE_HEAD + _LIVE_CODE % {
+    body = response_body(message, until)
+    message_json = json.dumps(message, ensure_ascii=False)
+    before, _, after = body.partition(message_json)
+    assert before + message_json + after == body and '"message": ' + message_json in body
+    code = _LIVE_HEAD + _LIVE_CODE % {
         **values,
+        "body_before": _js(before),
+        "message": _js(message),
+        "body_after": _js(after),
         "host": _js(live.host),
         "token_sha256": _js(live.token_sha256),
         "cidrs": _js_list([_cidr_entry(cidr) for cidr in live.cidrs]),
@@ -546,3 +566,13 @@ def render_function_code(message: str, until: datetime | None, retry_after: int,
         "mode_key": _js(STORE_MODE_KEY),
         "origin_id": _js(LIVE_ORIGIN_ID),
     }
+    size = len(code.encode("utf-8"))
+    if size > FUNCTION_SIZE_LIMIT:
+        # Only reachable with the live origin, the longest message of the costliest characters and most
+        # of the bypass rules at their longest: said here, not by CloudFront's API in the middle of an up.
+        raise FunctionTooLarge(
+            f"the edge function's code would be {size} bytes, over CloudFront's {FUNCTION_SIZE_LIMIT}: "
+            f"shorten the message ({len(message)} characters), bypassPaths ({sum(map(len, live.paths))} characters "
+            f"in all) or bypassCidrs ({len(live.cidrs)})"
+        )
+    return code

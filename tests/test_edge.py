@@ -14,11 +14,12 @@ import pytest
 
 from edge_runtime import headers_of, request_event, request_object, response_event, route, run
 from maintenance.edge import (
-    ALLOWED_METHODS, BYPASS_COOKIE, BYPASS_HEADER, FUNCTION_SIZE_LIMIT, LIVE_ORIGIN_ID, PAGE_MARKER_HEADER,
+    ALLOWED_METHODS, BYPASS_COOKIE, BYPASS_HEADER, FUNCTION_SIZE_LIMIT, LIVE_ORIGIN_ID, FunctionTooLarge, PAGE_MARKER_HEADER,
     PAGE_METADATA, PAGE_URI, STORE_MAINTENANCE, STORE_MODE_KEY, STORE_PASS_THROUGH, LiveRouting, live_routing,
     render_function_code, response_body,
 )
-from maintenance.settings import CLOUDFRONT_RESPONSE_CODES, MESSAGE_MAX_LENGTH
+from maintenance.cli.local_edge import Engine
+from maintenance.settings import BYPASS_PATH_MAX_LENGTH, BYPASS_RULES_MAX, CLOUDFRONT_RESPONSE_CODES, MESSAGE_MAX_LENGTH
 from requirements import require_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -531,7 +532,7 @@ def test_the_token_is_in_the_code_only_as_its_sha256():
 
 def test_the_live_code_begins_as_cloudfront_documents_its_modules():
     assert LIVE_CODE.startswith("import cf from 'cloudfront';\nimport crypto from 'crypto';\nconst kvsHandle = cf.kvs();\n")
-    assert re.search(r"^async function handler\(\w+\)\{$", LIVE_CODE, re.M)  # the name CloudFront calls
+    assert re.search(r"\basync function handler\(\w+\)\{", LIVE_CODE)  # the name CloudFront calls
 
 
 ALL_TODAY = ([request_event(method, headers=headers) for method, headers in API_REQUESTS.values()]
@@ -731,3 +732,76 @@ def test_the_live_code_uses_only_built_ins_cloudfront_runtime_2_lists():
     allowed = (RUNTIME_20_STRING_METHODS | RUNTIME_20_ARRAY_METHODS | RUNTIME_20_STATICS | RUNTIME_20_GLOBALS
                | RUNTIME_20_PROPERTIES | RUNTIME_20_MODULES | CLOUDFRONT_MODULE)
     assert used - allowed == set()
+
+
+def test_a_hostile_message_is_data_in_the_live_code_too():
+    # The live variant builds the body with JSON.stringify from the message's literal: the same text as
+    # json.dumps gives, for every character that either escapes.
+    controls = "".join(chr(c) for c in range(1, 32)) + "\x7f\u2028\u2029"
+    for message in (HOSTILE, controls, '"\\' * 10, "\U0001f6a7\u00e9"):
+        code = render_function_code(message, UNTIL, 300, 503, LIVE)
+        [response], _ = live_route([request_event(headers={"accept": "application/json"}, viewer_ip=OUTSIDE)],
+                                   code=code, now=UNTIL_MS - 1)
+        assert response["body"]["data"] == response_body(message, UNTIL)
+
+
+# The longest text of each setting the live variant holds (maintenance/settings.py): a host name of 253
+# characters, the longest IPv6 networks' text, paths of 64 characters.
+LONGEST_HOST = ".".join(["a" * 63] * 3 + ["b" * 61])
+LONGEST_CIDRS = tuple(ipaddress.ip_network(f"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff{n:02x}/127").compressed
+                      for n in range(0, 2 * BYPASS_RULES_MAX, 2))
+LONGEST_PATHS = tuple(f"/{n:02d}" + "x" * (BYPASS_PATH_MAX_LENGTH - 3) for n in range(BYPASS_RULES_MAX))
+LONGEST_LIVE = LiveRouting(LONGEST_HOST, "f" * 64, LONGEST_CIDRS, LONGEST_PATHS)
+
+
+def test_the_longest_settings_are_the_longest_code():
+    assert len(LONGEST_HOST) == 253 and len(set(LONGEST_CIDRS)) == BYPASS_RULES_MAX
+    assert max(len(cidr) for cidr in LONGEST_CIDRS) == 43  # no network's compressed text is longer
+    assert {len(path) for path in LONGEST_PATHS} == {BYPASS_PATH_MAX_LENGTH} and len(set(LONGEST_PATHS)) == BYPASS_RULES_MAX
+
+
+def test_the_live_code_fits_at_the_longest_settings_with_a_message_of_500_four_byte_characters():
+    message = "\U0001f600" * MESSAGE_MAX_LENGTH
+    code = max((render_function_code(message, UNTIL, 86400, status, LONGEST_LIVE) for status in CLOUDFRONT_RESPONSE_CODES),
+               key=lambda text: len(text.encode("utf-8")))
+    assert len(code.encode("utf-8")) < FUNCTION_SIZE_LIMIT
+    last_network = ipaddress.ip_network(LONGEST_CIDRS[-1])
+    events = [request_event(headers={"accept": "application/json"}, viewer_ip=OUTSIDE),
+              request_event(uri=LONGEST_PATHS[-1] + "/more", viewer_ip=OUTSIDE),
+              request_event(viewer_ip=str(last_network.broadcast_address)),
+              request_event(viewer_ip=str(last_network.broadcast_address + 1)),
+              page_response(200, "OK", {**S3_PAGE_HEADERS, PAGE_MARKER_HEADER: "true"})]
+    results, selected = live_route(events, code=code, now=UNTIL_MS - 1)
+    assert json.loads(results[0]["body"]["data"])["message"] == message
+    to_live = {"id": LIVE_ORIGIN_ID, "params": {"hostHeader": LONGEST_HOST}}
+    assert selected == [None, to_live, to_live, None, None]
+    assert results[4]["statusCode"] != 200
+
+
+def test_past_the_size_limit_the_live_code_is_refused_with_the_numbers():
+    # 500 characters that each cost 6 bytes in a string literal (U+2028 must be escaped in ES5), with every
+    # bypass rule at its longest: about 380 bytes too many. Said before CloudFront's API would refuse it.
+    with pytest.raises(FunctionTooLarge, match=r"would be \d+ bytes, over CloudFront's 10240: shorten the message"):
+        render_function_code("\u2028" * MESSAGE_MAX_LENGTH, UNTIL, 86400, 503, LONGEST_LIVE)
+
+
+@pytest.mark.parametrize("engine", ["node", "njs"])
+def test_serves_engine_runs_the_live_variant_with_a_store_it_can_change(engine):
+    # local_edge.Engine, the long-lived process `serve` uses: an async handler, the cloudfront stub,
+    # and a store set between events (None: it cannot be read).
+    require_program(engine)
+    api = request_event("POST", headers={"accept": "application/json"}, viewer_ip=OUTSIDE)
+    bypassed = request_event(headers={BYPASS_HEADER: LIVE_TOKEN}, viewer_ip=OUTSIDE)
+    process = Engine(engine, LIVE_CODE, MAINTENANCE_MODE)
+    try:
+        answer, selected = process.route(api)
+        assert answer["statusCode"] == 503 and selected is None
+        forwarded, selected = process.route(bypassed)
+        assert selected == TO_LIVE and BYPASS_HEADER not in forwarded["headers"]
+        process.store = PASS_THROUGH_MODE
+        assert process.route(api) == (api["request"], TO_LIVE)
+        process.store = None
+        assert process.handle(api)["statusCode"] == 503
+        assert process.route(bypassed)[1] == TO_LIVE  # a rule holds whatever the store says
+    finally:
+        process.close()
