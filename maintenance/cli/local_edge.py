@@ -19,12 +19,14 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import Message
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import parse_qsl, urlsplit
 
@@ -42,32 +44,70 @@ DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
 JSON, PREFLIGHT, PAGE = "JSON", "preflight", "page"
 FUNCTION_FAILED = "function error"
 
-# The engine's loop, after the function's code: one event a line on standard input (ASCII JSON,
-# so a read never splits a character), one answer a line on standard output. fs.readSync and
-# fs.writeSync on descriptors 0 and 1 exist in both njs (0.7.7+) and Node; njs therefore runs
-# without -s (its sandbox has no fs), unlike the tests' one-shot runs (tests/edge_runtime.py).
+# The engine's loop, after the function's code: one message a line on standard input (ASCII JSON,
+# so a read never splits a character), {"event": ..., "store": {...} or null}, one answer a line on
+# standard output, {"result": ..., "selected": {"id", "params"} or null} or {"error": ...}. Each event
+# sets the `cloudfront` module's model (cloudfront_module.js) and goes through
+# Promise.resolve(handler(event)), so an async handler's awaits run before the next line is read.
+# fs.readSync and fs.writeSync on descriptors 0 and 1 exist in both njs (0.7.7+) and Node; njs
+# therefore runs without -s (its sandbox has no fs), unlike the tests' one-shot runs (tests/edge_runtime.py).
 _LOOP = """
-(function (fs) {
+function __serve(fs) {
   var input = Buffer.alloc(65536);
   var pending = "";
-  for (;;) {
-    var count = fs.readSync(0, input, 0, input.length, null);
-    if (count === 0) return;
-    pending += input.toString("utf8", 0, count);
+  function answer(line) { fs.writeSync(1, JSON.stringify(line) + "\\n"); }
+  function next() {
     var end;
-    while ((end = pending.indexOf("\\n")) >= 0) {
-      var answer;
-      try {
-        answer = { result: handler(JSON.parse(pending.slice(0, end))) };
-      } catch (error) {
-        answer = { error: String(error) };
-      }
-      pending = pending.slice(end + 1);
-      fs.writeSync(1, JSON.stringify(answer) + "\\n");
+    while ((end = pending.indexOf("\\n")) < 0) {
+      var count = fs.readSync(0, input, 0, input.length, null);
+      if (count === 0) return;
+      pending += input.toString("utf8", 0, count);
     }
+    var line = pending.slice(0, end);
+    var model = null;
+    pending = pending.slice(end + 1);
+    Promise.resolve().then(function () {
+      var message = JSON.parse(line);
+      model = globalThis.cloudfrontModel = { store: message.store, selected: null };
+      return handler(message.event);
+    }).then(function (result) {
+      answer({ result: result, selected: model.selected });
+    }, function (error) {
+      answer({ error: String(error) });
+    }).then(next);
   }
-})(require("fs"));
+  next();
+}
 """
+# How the loop starts: a script (the function without the live origin) has require; a module (the
+# live variant, which imports `cloudfront`) imports fs.
+_SCRIPT_START = "__serve(require(\"fs\"));\n"
+_MODULE_START = "import fs from \"fs\";\n__serve(fs);\n"
+CLOUDFRONT_MODULE = Path(__file__).with_name("cloudfront_module.js")
+
+
+def is_module(code: str) -> bool:
+    """Whether the function's code is an ES module (the live variant, which imports `cloudfront`)."""
+    return code.startswith("import ")
+
+
+def install_cloudfront_module(directory: Path) -> None:
+    """The `cloudfront` module stub where each engine finds it for a module run from `directory`.
+
+    njs (-p directory) loads a file named as the module; Node loads directory/node_modules/cloudfront,
+    for a .mjs script in directory.
+    """
+    stub = CLOUDFRONT_MODULE.read_text(encoding="utf-8")
+    (directory / "cloudfront").write_text(stub, encoding="utf-8")
+    package = directory / "node_modules" / "cloudfront"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "index.js").write_text(stub, encoding="utf-8")
+    (package / "package.json").write_text('{"type": "module", "main": "index.js"}\n', encoding="utf-8")
+
+
+def module_command(program: str, name: str, directory: Path, script: Path) -> list[str]:
+    """The command line that runs the module `script`, with `cloudfront` resolved in `directory`."""
+    return [program, str(script)] if name == "node" else [program, "-p", str(directory), str(script)]
 
 
 class NoEngine(Exception):
@@ -95,25 +135,42 @@ def engine_version(name: str) -> str:
 
 
 class Engine:
-    """One long-lived njs or Node process running the function's handler over events, one at a time."""
+    """One long-lived njs or Node process running the function's handler over events, one at a time.
 
-    def __init__(self, name: str, code: str):
+    store: the key value store the function reads (`cloudfront` module), a dict, or None for a store
+    that cannot be read; settable, and applied to later events.
+    """
+
+    def __init__(self, name: str, code: str, store: Optional[dict[str, str]] = None):
         self.name = name
+        self.store = store
         program = shutil.which(name)
         if program is None:
             raise NoEngine(f"{name} is not installed. Fix: apt-get install {ENGINES[name]}")
+        directory = None
+        if is_module(code):
+            directory = Path(tempfile.mkdtemp(prefix="maintenance-edge-"))
+            install_cloudfront_module(directory)
+            script = directory / "function.mjs"
+            script.write_text(code + _LOOP + _MODULE_START, encoding="utf-8")
+            command = module_command(program, name, directory, script)
+        else:
+            command = [program, "-c" if name == "njs" else "-e", code + _LOOP + _SCRIPT_START]
         self._process = subprocess.Popen(
-            [program, "-c" if name == "njs" else "-e", code + _LOOP],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
         )
         self._lock = threading.Lock()
-        self._stop = weakref.finalize(self, _stop, self._process)
+        self._stop = weakref.finalize(self, _stop, self._process, directory)
 
     def handle(self, event: dict) -> dict:
         """The handler's result for event."""
+        return self.route(event)[0]
+
+    def route(self, event: dict) -> tuple[dict, Optional[dict]]:
+        """The handler's result for event, and the origin it selected ({"id": ..., "params": {...}}) or None."""
         with self._lock:
             try:
-                self._process.stdin.write(json.dumps(event) + "\n")
+                self._process.stdin.write(json.dumps({"event": event, "store": self.store}) + "\n")
                 self._process.stdin.flush()
                 line = self._process.stdout.readline()
             except OSError:
@@ -124,13 +181,13 @@ class Engine:
         answer = json.loads(line)
         if "error" in answer:
             raise FunctionFailed(answer["error"])
-        return answer["result"]
+        return answer["result"], answer["selected"]
 
     def close(self) -> None:
         self._stop()
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(process: subprocess.Popen, directory: Optional[Path]) -> None:
     # End of input ends the loop; the engine exits by itself.
     try:
         process.stdin.close()
@@ -143,6 +200,8 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
     process.stdout.close()
     process.stderr.close()
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 # --- events, shaped as in the CloudFront Developer Guide, "CloudFront Functions event structure" ----
