@@ -55,6 +55,8 @@ LIVE_ORIGIN_ID = "live"  # the distribution's origin for the live API
 STORE_MODE_KEY = "mode"  # the KeyValueStore's one key
 STORE_MAINTENANCE = "maintenance"
 STORE_PASS_THROUGH = "pass-through"
+# The key's value for each of the stack's modes (Settings.mode): what the distribution does then.
+STORE_MODES = {"maintenance": STORE_MAINTENANCE, "live": STORE_PASS_THROUGH}
 # S3 user metadata the site sets on the page object; S3 returns it as the header x-amz-meta-maintenance-page,
 # so the viewer-response function knows the page from a live answer.
 PAGE_METADATA = {"maintenance-page": "true"}

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 import idna
 import yaml
 
+from .edge import FunctionTooLarge, live_routing, render_function_code
+
 PROJECT = "api-maintenance"
 # The namespaces a stack's config may use besides the project's own: the AWS provider's, and the
 # engine's (pulumi:tags, pulumi:disable-default-providers). A namespace is a package's or the
@@ -483,11 +485,20 @@ def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
     if problems:
         raise SettingsError(problems)
     values["zone"] = zone
-    return Settings(
+    settings = Settings(
         stack=stack,
         region=region if isinstance(region, str) else None,
         **{field.attribute: values.get(key, field.default) for key, field in _FIELDS.items()},
     )
+    if settings.live_origin:
+        # The live origin's function carries the message and every bypass rule: the costliest message
+        # with most rules at their longest is refused here, before CloudFront's API would refuse it.
+        try:
+            render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code,
+                                 live_routing(settings))
+        except FunctionTooLarge as error:
+            raise SettingsError([f"{PROJECT}: {error}. Fix: {_fix('message', stack)}"]) from None
+    return settings
 
 
 def _runtime_config() -> dict[str, object]:

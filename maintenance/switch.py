@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from .edge import STORE_MAINTENANCE, STORE_MODE_KEY, STORE_PASS_THROUGH
+from .edge import STORE_MODE_KEY, STORE_MODES
 from .settings import Settings
 
 
@@ -35,7 +35,7 @@ class DnsSwitch(pulumi.ComponentResource):
                 "store-mode",
                 key_value_store_arn=store_arn,
                 key=STORE_MODE_KEY,
-                value=STORE_MAINTENANCE if settings.maintenance else STORE_PASS_THROUGH,
+                value=STORE_MODES[settings.mode],
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if store_arn is not None else None

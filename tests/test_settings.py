@@ -407,3 +407,18 @@ def test_a_secret_bypass_token_is_left_out_by_the_stack_file_reader(tmp_path):
         "  api-maintenance:bypassCidrs:\n    - 203.0.113.0/24\n    - 2001:db8::/32\n")
     settings = load_from_stack_file(tmp_path, "dev")
     assert (settings.live_origin, settings.bypass_token, settings.bypass_cidrs) == (True, None, ("203.0.113.0/24", "2001:db8::/32"))
+
+
+def test_a_live_origin_function_over_10_kb_is_refused_as_a_setting_naming_what_to_shorten():
+    paths = json.dumps([f"/{n:02d}" + "x" * 61 for n in range(20)])
+    cidrs = json.dumps([f"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff{n:02x}/127" for n in range(0, 40, 2)])
+    values = {**LIVE, "bypassPaths": paths, "bypassCidrs": cidrs, "until": "2026-12-01T06:00:00Z", "retryAfter": "86400",
+              "domain": ".".join(["a" * 63] * 3 + ["b" * 57]) + ".com"}
+    # A control character costs 6 bytes in the code (escaped); a plain message of the same length fits.
+    assert parse_settings({**values, "message": "m" * 500}, "dev").bypass_paths
+    with pytest.raises(SettingsError) as failure:
+        parse_settings({**values, "message": "\x01" * 500}, "dev")
+    [problem] = failure.value.problems
+    assert problem.startswith("api-maintenance: the edge function's code would be ")
+    assert "bytes, over CloudFront's 10240: shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20)" in problem
+    assert problem.endswith("Fix: pulumi config set message 'Back at 06:00 UTC.' -s dev")
