@@ -153,3 +153,148 @@ def test_edge_ttl_follows_the_documented_table():
     assert edge_ttl("max-age=999999999", policy) == 31_536_000
     assert edge_ttl(None, policy) == 86_400
     assert edge_ttl("no-store", policy) == 1
+
+
+# --- with a live origin: one behavior, two origins, a custom cache policy ----------------------------
+#
+# The rules it adds, from the CloudFront API Reference and Developer Guide:
+# - CachePolicyConfig: "The headers, cookies, and query strings that are included in the cache key are
+#   also included in requests that CloudFront sends to the origin"; and "If your minimum TTL is greater
+#   than 0, CloudFront will cache content for at least the duration specified in the cache policy's
+#   minimum TTL, even if the Cache-Control: no-cache, no-store, or private directives are present": with
+#   a minimum of 0 they are obeyed, and nothing is kept.
+# - "Manage how long content stays in the cache (expiration)": without max-age or s-maxage from the
+#   origin, the default TTL applies (0 here: the answer is not kept).
+# - "Use managed origin request policies": AllViewerExceptHostHeader forwards every viewer header but
+#   Host, so the origin gets its own name as Host (the bucket's, as origin access control needs);
+#   the function's selectRequestOriginById('live', {hostHeader}) names the Host the live API gets.
+
+from maintenance.site import ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID  # noqa: E402
+from edge_runtime import route  # noqa: E402
+from test_live_origin import CACHE_POLICY, live_program  # noqa: E402
+
+
+@dataclass(frozen=True)
+class KeyedPolicy:
+    ttl: CachePolicy
+    query_strings: bool  # all of them in the key
+    cookies: bool  # all of them in the key
+    headers: tuple[str, ...]  # lower-case names in the key
+
+
+def edge_ttl_from(cache_control: str | None, policy: CachePolicy) -> int:
+    """edge_ttl, for any minimum TTL: with 0, no-store, no-cache and private keep nothing."""
+    directives = {part.strip().lower().partition("=")[0] for part in (cache_control or "").split(",")}
+    if policy.min_ttl == 0 and {"no-store", "no-cache", "private"} & directives:
+        return 0
+    if policy.min_ttl == 0:
+        ages = dict(part.strip().lower().partition("=")[::2] for part in (cache_control or "").split(",") if "=" in part)
+        age = ages.get("s-maxage") or ages.get("max-age")
+        return policy.default_ttl if age is None else min(int(age), policy.max_ttl)
+    return edge_ttl(cache_control, policy)
+
+
+def declared_live(maintenance: str = "true"):
+    run = live_program(maintenance=maintenance, bypassPaths="/webhooks/").run()
+    inputs = run.one(CACHE_POLICY)["inputs"]
+    key = inputs["parametersInCacheKeyAndForwardedToOrigin"]
+    policy = KeyedPolicy(
+        CachePolicy(inputs["minTtl"], inputs["defaultTtl"], inputs["maxTtl"]),
+        query_strings=key["queryStringsConfig"]["queryStringBehavior"] == "all",
+        cookies=key["cookiesConfig"]["cookieBehavior"] == "all",
+        headers=tuple(name.lower() for name in key["headersConfig"]["headers"]["items"]),
+    )
+    behavior = run.one(DISTRIBUTION)["inputs"]["defaultCacheBehavior"]
+    origins = {origin["originId"]: origin["domainName"] for origin in run.one(DISTRIBUTION)["inputs"]["origins"]}
+    objects = {o["inputs"]["key"]: o["inputs"].get("cacheControl") for o in run.of_type(OBJECT)}
+    return run.one(FUNCTION)["inputs"]["code"], objects, policy, behavior, origins
+
+
+class KeyedEdgeCache:
+    """One edge cache before two origins: the bucket (the behavior's target) and the one the function selects."""
+
+    def __init__(self, policy: KeyedPolicy, default_origin: str, answers):
+        self.policy = policy
+        self.default_origin = default_origin
+        self.answers = answers  # (origin id, forwarded request) -> the origin's Cache-Control
+        self.expiry: dict[tuple, float] = {}
+        self.origin_requests: dict[str, int] = {}
+
+    def key(self, origin: str, forwarded: dict) -> tuple:
+        headers = forwarded["headers"]
+        return (
+            origin, forwarded["uri"],
+            tuple(sorted((k, v["value"]) for k, v in forwarded["querystring"].items())) if self.policy.query_strings else (),
+            tuple(sorted((k, v["value"]) for k, v in forwarded["cookies"].items())) if self.policy.cookies else (),
+            tuple(headers.get(name, {"value": None})["value"] for name in self.policy.headers),
+            compression(headers),
+        )
+
+    def view(self, forwarded: dict, selected: dict | None, at: float) -> str:
+        assert "statusCode" not in forwarded, "the function answered instead of the cache"
+        origin = selected["id"] if selected else self.default_origin
+        cache_key = self.key(origin, forwarded)
+        if at < self.expiry.get(cache_key, -math.inf):
+            return origin
+        self.origin_requests[origin] = self.origin_requests.get(origin, 0) + 1
+        self.expiry[cache_key] = at + edge_ttl_from(self.answers(origin, forwarded), self.policy.ttl)
+        return origin
+
+
+def test_edge_ttl_with_a_minimum_of_0_obeys_the_origin():
+    policy = CachePolicy(0, 0, 3600)
+    assert edge_ttl_from(None, policy) == 0
+    assert edge_ttl_from("max-age=30", policy) == 30
+    assert edge_ttl_from("private, max-age=30", policy) == 0
+    assert edge_ttl_from("no-store", policy) == 0
+    assert edge_ttl_from("public, s-maxage=99999", policy) == 3600
+    assert edge_ttl_from("public, max-age=60", policy) == 60
+
+
+def test_with_a_live_origin_page_views_with_cookies_and_authorization_still_cost_one_s3_request_per_max_age():
+    code, objects, policy, behavior, _ = declared_live()
+    assert policy.cookies and "authorization" in policy.headers and policy.query_strings
+    ttl = edge_ttl_from(objects["index.html"], policy.ttl)
+    assert ttl == 60
+    events = []
+    for n in range(300):
+        client = BROWSERS[n % len(BROWSERS)]
+        headers = {"accept-encoding": "gzip, deflate, br, zstd", **client.headers,
+                   "cookie": f"session={n}; theme=dark", **({"authorization": f"Bearer user-{n}"} if n % 3 == 0 else {})}
+        events.append(request_event("GET", PATHS[n % len(PATHS)].split("?")[0], headers, querystring={"n": str(n)}))
+    results, selected = route(code, events, store={"mode": "maintenance"})
+    for window in (1, 3):
+        cache = KeyedEdgeCache(policy, behavior["targetOriginId"], lambda origin, forwarded: objects["index.html"])
+        for n, (forwarded, origin) in enumerate(zip(results, selected)):
+            assert cache.view(forwarded, origin, at=n * window * ttl / len(results)) == "maintenance-bucket"
+        assert cache.origin_requests == {"maintenance-bucket": window}, f"{len(results)} views over {window * ttl} s"
+
+
+def test_with_a_live_origin_api_answers_are_kept_only_as_the_api_says_and_never_shared_across_authorization():
+    code, _, policy, behavior, _ = declared_live(maintenance="false")
+    calls = [("/v1/users", "Bearer alice", None), ("/v1/users", "Bearer alice", None),  # no Cache-Control
+             ("/v1/plans", "Bearer alice", "max-age=30"), ("/v1/plans", "Bearer alice", "max-age=30"),
+             ("/v1/plans", "Bearer bob", "max-age=30"),  # another Authorization: another object
+             ("/v1/me", "Bearer alice", "private, max-age=30"), ("/v1/me", "Bearer alice", "private, max-age=30")]
+    events = [request_event("GET", uri, {"accept": "application/json", "authorization": auth}, querystring={})
+              for uri, auth, _ in calls]
+    results, selected = route(code, events, store={"mode": "pass-through"})
+    cache_control = {(uri, auth): value for uri, auth, value in calls}
+    cache = KeyedEdgeCache(policy, behavior["targetOriginId"],
+                           lambda origin, forwarded: cache_control[(forwarded["uri"], forwarded["headers"]["authorization"]["value"])])
+    for n, (forwarded, origin) in enumerate(zip(results, selected)):
+        assert cache.view(forwarded, origin, at=n) == "live"
+    # /v1/users twice, /v1/plans once for alice and once for bob, /v1/me twice: 6 of 7 reach the API.
+    assert cache.origin_requests == {"live": 6}
+
+
+def test_with_a_live_origin_each_origin_gets_its_own_host():
+    code, _, _, behavior, origins = declared_live()
+    assert behavior["originRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID
+    events = [request_event("GET", "/", {**BROWSERS[0].headers}), request_event("POST", "/webhooks/stripe", {"accept": "*/*"})]
+    results, selected = route(code, events, store={"mode": "maintenance"})
+    # To the bucket: no origin selected, and AllViewerExceptHostHeader gives S3 its own name as Host.
+    assert selected[0] is None and origins[behavior["targetOriginId"]].endswith(".amazonaws.com")
+    # To the live API: the API's own name, which its certificate covers, not the load balancer's DNS name.
+    assert selected[1] == {"id": "live", "params": {"hostHeader": "api.integration.theboss.io"}}
+    assert origins["live"].endswith(".elb.amazonaws.com")
