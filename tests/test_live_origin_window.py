@@ -100,3 +100,18 @@ def test_on_again_with_the_key_out_of_step_is_not_already_there(tmp_path, serve,
     # It goes on to the preflight, which finds no distribution there, instead of saying there is nothing to do.
     assert result.returncode == 3, result.stdout + result.stderr
     assert "already there" not in result.stdout and "stopped: preflight exit 3, nothing changed" in result.stdout
+
+
+def test_message_on_a_live_origin_stack_changes_the_page_and_the_function_and_keeps_the_store(tmp_path):
+    stand_in = deployed_live(tmp_path, maintenance=True)
+    text = "Database upgrade, back soon."
+    result = switch(stand_in, "message", text, "--no-until", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "  the page object page-index.html: content" in lines
+    assert "  the edge function maintenance-responses: code" in lines
+    code = stand_in.deployed(STACK, "aws:cloudfront/function:Function")["inputs"]["code"]
+    assert text in code and code.startswith("import cf from 'cloudfront';")
+    page = stand_in.deployed(STACK, "aws:s3/bucketObjectv2:BucketObjectv2")["inputs"]
+    assert page["metadata"] == {"maintenance-page": "true"}
+    assert store_mode(stand_in) == "maintenance"
