@@ -500,7 +500,7 @@ def test_live_url_gets_the_request_as_the_function_left_it(tmp_path, serve, live
     assert served.banner[3] == f"  origin live: {live_api.url}, Host: {DOMAIN}"
     token = banner_token(served)
     with httpx.Client(base_url=served.url, timeout=30) as http:
-        answer = http.put("/v1/users/7?fields=name&x=%2F", content=b'{"name": "Ada"}', headers={
+        answer = http.put("/v1/users/7?tag=a&tag=b&q=a+b&x=%2F", content=b'{"name": "Ada"}', headers={
             "content-type": "application/json", "x-maintenance-bypass": token, "authorization": "Bearer t",
             "x-forwarded-for": "192.0.2.1", "cookie": "a=1"})
         # Chunked (a generator's body): read whole and forwarded.
@@ -511,7 +511,7 @@ def test_live_url_gets_the_request_as_the_function_left_it(tmp_path, serve, live
     assert answer.headers.get_list("set-cookie") == ["session=abc; Path=/; HttpOnly", "theme=dark"]
     assert chunked.status_code == 200
     put, post = live_api.requests
-    assert (put["method"], put["target"], put["body"]) == ("PUT", "/v1/users/7?fields=name&x=%2F", b'{"name": "Ada"}')
+    assert (put["method"], put["target"], put["body"]) == ("PUT", "/v1/users/7?tag=a&tag=b&q=a+b&x=%2F", b'{"name": "Ada"}')
     assert put["headers"]["host"] == DOMAIN
     assert "x-maintenance-bypass" not in put["headers"]
     assert (put["headers"]["authorization"], put["headers"]["content-type"], put["headers"]["cookie"]) == (
@@ -613,5 +613,35 @@ def test_in_both_engines_each_rule_picks_the_live_origin(tmp_path, store, kinds)
             kind("GET", "/account", navigation),
         ] == kinds
     finally:
+        origin.close()
+        stand_in.close()
+
+
+@pytest.mark.parametrize("engine", ["njs", "node"])
+def test_the_live_answer_goes_through_the_viewer_response_function_and_only_origin_live_exists(tmp_path, engine):
+    require_program(engine)
+    stand_in = StandInLiveApi()
+    origin = LiveOrigin(stand_in.url)
+    distribution_ = LocalDistribution(load_from_stack_file(live_stack(tmp_path), "window"), engine, live=origin)
+    try:
+        distribution_.engine.close()
+        distribution_.engine = Engine(engine, (
+            "import cf from 'cloudfront';\n"
+            "async function handler(e) {\n"
+            "  if (e.context.eventType === 'viewer-response') {\n"
+            "    e.response.headers['x-seen'] = { value: e.response.statusCode + ' ' + e.request.uri };\n"
+            "    return e.response;\n"
+            "  }\n"
+            "  cf.selectRequestOriginById(e.request.uri === '/elsewhere' ? 's3' : 'live', { hostHeader: 'h.example' });\n"
+            "  return e.request;\n"
+            "}\n"), {})
+        seen = distribution_.answer("GET", "/v1/users", Message(), "127.0.0.1")
+        assert (seen.status, seen.kind, seen.headers["x-seen"]) == (200, "live", "200 /v1/users")
+        assert json.loads(seen.body)["host"] == "h.example"
+        elsewhere = distribution_.answer("GET", "/elsewhere", Message(), "127.0.0.1")
+        assert (elsewhere.status, elsewhere.kind) == (503, FUNCTION_FAILED)
+        assert b"the function selected origin 's3', which the distribution does not have" in elsewhere.body
+    finally:
+        distribution_.close()
         origin.close()
         stand_in.close()
