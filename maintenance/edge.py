@@ -18,15 +18,24 @@ CloudFront sets to "viewer-request" or "viewer-response" (CloudFront Developer G
   the code only touches a 200, so it is right either way. It sets Vary, and changes
   statusCode, statusDescription and the cache-control and retry-after headers; only Via and
   Warning are read-only in viewer responses ("Restrictions on all edge functions", HTTP headers).
+
+With `liveOrigin` (live_routing), the code is the live variant: an ES module in runtime 2.0 that reads
+the mode from the distribution's KeyValueStore and sends chosen requests, or every request in
+pass-through mode, on to the origin `live` (see _COMMENTED_LIVE_CODE). Without it, the code is
+byte for byte what it was before the live origin existed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from http import HTTPStatus
+from typing import Optional
 
 from .page import utc_iso
 
@@ -40,6 +49,18 @@ PAGE_URI = "/index.html"
 ACCEPT_PREFIX = 512
 ACCEPT_RANGES = 16
 ORIGIN_MAX_LENGTH = 512  # longer than any scheme://host:port
+
+# The live origin (issue 22): names the distribution, the store and the site share with the function.
+LIVE_ORIGIN_ID = "live"  # the distribution's origin for the live API
+STORE_MODE_KEY = "mode"  # the KeyValueStore's one key
+STORE_MAINTENANCE = "maintenance"
+STORE_PASS_THROUGH = "pass-through"
+# S3 user metadata the site sets on the page object; S3 returns it as the header x-amz-meta-maintenance-page,
+# so the viewer-response function knows the page from a live answer.
+PAGE_METADATA = {"maintenance-page": "true"}
+PAGE_MARKER_HEADER = "x-amz-meta-maintenance-page"
+BYPASS_HEADER = "x-maintenance-bypass"
+BYPASS_COOKIE = "maintenance-bypass"
 
 _COMMENTED_CODE = """\
 var BODY = %(body)s;
@@ -222,6 +243,259 @@ function handler(event) {
 """
 
 
+# The live variant's first lines, as CloudFront documents them (Developer Guide, "Helper methods for
+# key value stores": `import cf from 'cloudfront'; const kvsHandle = cf.kvs();` in the first lines;
+# "Helper methods for origin modification": the import, with runtime 2.0). crypto is a built-in module
+# of runtime 2.0 ("JavaScript runtime 2.0 features for CloudFront Functions", Built-in modules).
+_LIVE_HEAD = """\
+import cf from 'cloudfront';
+import crypto from 'crypto';
+const kvsHandle = cf.kvs();
+"""
+
+_COMMENTED_LIVE_CODE = """\
+var HOST = %(host)s;
+var TOKEN_SHA256 = %(token_sha256)s;
+// Each CIDR as: the bits of its last hex digit that count (0 for all 4), its IP version, then the hex
+// digits of its network address that the prefix covers (live_routing's _cidr_entry).
+var CIDRS = %(cidrs)s;
+var PATHS = %(paths)s;
+var HEX = "0123456789abcdef";
+
+// The viewer's address as its IP version and its hex digits ("4" and 8, "6" and 32), or "" for any other text.
+function addressKey(ip) {
+  var key = "", parts, part, i;
+  if (ip.indexOf(":") < 0) {
+    parts = ip.split(".");
+    if (parts.length !== 4) return "";
+    for (i = 0; i < 4; i++) {
+      part = parts[i];
+      if (!part || part.length > 3 || part.search(/[^0-9]/) >= 0 || part > 255) return "";
+      key += HEX[part >> 4] + HEX[part & 15];
+    }
+    return "4" + key;
+  }
+  // "::" stands for one or more groups of zeros (RFC 4291, 2.2).
+  var halves = ip.toLowerCase().split("::");
+  var head = halves[0] ? halves[0].split(":") : [];
+  var tail = halves[1] ? halves[1].split(":") : [];
+  var zeros = 8 - head.length - tail.length;
+  if (halves.length > 2 || (halves.length > 1 ? zeros < 1 : zeros)) return "";
+  for (i = 0; i < zeros; i++) head.push("0");
+  parts = head.concat(tail);
+  for (i = 0; i < 8; i++) {
+    part = parts[i];
+    if (!part || part.length > 4 || part.search(/[^0-9a-f]/) >= 0) return "";
+    key += "000".slice(part.length - 1) + part;
+  }
+  return "6" + key;
+}
+
+function inCidrs(ip) {
+  var key = addressKey(ip);
+  for (var i = 0; key && i < CIDRS.length; i++) {
+    var bits = CIDRS[i][0], net = CIDRS[i].slice(1), whole = net.length - (bits > 0);
+    if (key.startsWith(net.slice(0, whole)) &&
+        (bits < 1 || (parseInt(key[whole], 16) ^ parseInt(net[whole], 16)) >> 4 - bits === 0)) return true;
+  }
+  return false;
+}
+
+// The token is held as its SHA-256 only (crypto.createHash, hash.update, hash.digest("hex"): runtime 2.0,
+// Built-in modules, Cryptographic module). A field value's surrounding whitespace is no part of it (RFC 9110, 5.5).
+function isToken(field) {
+  return !!field && crypto.createHash("sha256").update(field.value.trim()).digest("hex") === TOKEN_SHA256;
+}
+
+function bypasses(request, ip) {
+  if (TOKEN_SHA256 !== null && (isToken(request.headers[%(bypass_header)s]) || isToken(request.cookies[%(bypass_cookie)s]))) {
+    return true;
+  }
+  if (inCidrs(ip)) return true;
+  for (var i = 0; i < PATHS.length; i++) if (request.uri.startsWith(PATHS[i])) return true;
+  return false;
+}
+
+// Runtime 2.0 runs an async handler and its awaits ("JavaScript runtime 2.0 features", Statements:
+// async and await, await inside async functions only).
+async function handler(event) {
+  if (event.context.eventType === "viewer-response") {
+    var response = event.response;
+    // Only the page object carries the marker: a live answer, even a 200, goes out untouched. Answers
+    // the viewer-request side generated never get here (see the module's docstring).
+    if (!response.headers[%(page_marker)s]) return response;
+    delete response.headers[%(page_marker)s];
+    return pageResponse(response);
+  }
+  var request = event.request, mode = %(store_maintenance)s;
+  // get() "will return an error when the key that you requested doesn't exist" (Developer Guide,
+  // "Helper methods for key value stores"): that, or any other error, means maintenance.
+  try {
+    mode = await kvsHandle.get(%(mode_key)s);
+  } catch (e) {}
+  if (mode === %(store_pass_through)s || bypasses(request, event.viewer.ip)) {
+    delete request.headers[%(bypass_header)s];
+    delete request.cookies[%(bypass_cookie)s];
+    // An origin already in the distribution, by its id, with the Host the live API's certificate
+    // names (Developer Guide, "Helper methods for origin modification", selectRequestOriginById;
+    // viewer request only).
+    cf.selectRequestOriginById(%(origin_id)s, { hostHeader: HOST });
+    return request;
+  }
+  var answer = maintenanceAnswer(event);
+  // The page's cache key holds all cookies and Authorization (the live origin's cache policy): without
+  // them every navigation reads the one cached page.
+  if (answer === request) {
+    request.cookies = {};
+    delete request.headers.authorization;
+  }
+  return answer;
+}
+"""
+
+# What the squeezing and renaming below leave as they are: JavaScript's string literals, the code's regular
+# expression literals (character classes only), the template's placeholders; and comments, which go.
+_LITERAL = re.compile(r'("(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\[[^\]\n]*\]/|%\(\w+\)s|//[^\n]*)')
+_WORD_CHARACTER = re.compile(r"[A-Za-z0-9_$]")
+_RESERVED = {"do", "if", "in", "for", "let", "new", "try", "var", "int", "NaN"}
+# Names the code must keep: the handler CloudFront calls, and what the module's first lines import.
+_KEPT_NAMES = {"handler", "cf", "crypto", "kvsHandle"}
+
+
+def _squeeze(code: str) -> str:
+    """code without comments, indentation, blank lines, and spaces JavaScript does not need.
+
+    A space stays between two characters of names or numbers, and between two + or two - (a - -b is
+    not a--b). A line end goes only after ; { } , & or | and before no ( [ + - / or `: there, no statement
+    comes to rely on a semicolon it did not have (ECMAScript, automatic semicolon insertion).
+    """
+    parts = _LITERAL.split(code)
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2:  # a literal, kept as it is, or a comment, dropped
+            out.append("" if part.startswith("//") else part)
+            continue
+
+        def space(match, part=part):
+            before = part[match.start() - 1] if match.start() > 0 else ""
+            after = part[match.end()] if match.end() < len(part) else ""
+            keep = (_WORD_CHARACTER.match(before) and _WORD_CHARACTER.match(after)) or (before == after and before in "+-" and before)
+            return " " if keep else ""
+
+        out.append(re.sub(r"[ \t]+", space, part))
+    return re.sub(r"(?<=[;{},&|])\n+(?![(\[+\-/`])", "", re.sub(r"\n+", "\n", "".join(out))).strip("\n") + "\n"
+
+
+def _declared(masked: str) -> set[str]:
+    """The names the code declares: functions, their parameters, and var statements' names."""
+    names = set(re.findall(r"\bfunction (\w+)", masked))
+    for parameters in re.findall(r"\bfunction\s*\w*\(([^)]*)\)", masked):
+        names |= {name.strip() for name in parameters.split(",") if name.strip()}
+    for start in (match.end() for match in re.finditer(r"\bvar ", masked)):
+        depth, item = 0, start
+        for index in range(start, len(masked)):
+            character = masked[index]
+            if character in "([{":
+                depth += 1
+            elif character in ")]}":
+                depth -= 1
+            if depth < 0 or (depth == 0 and character in ",;\n"):
+                names.add(re.match(r"\s*(\w+)", masked[item:]).group(1))
+                if character != ",":
+                    break
+                item = index + 1
+    return names
+
+
+def _short_names(taken: set[str]):
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for name in list(letters) + [a + b for a in letters for b in letters + "0123456789"]:
+        if name not in taken and name not in _RESERVED:
+            yield name
+
+
+def _rename(code: str) -> str:
+    """code with every name it declares (but _KEPT_NAMES) renamed to one or two letters, the most used first.
+
+    A property (after a dot) or an object key (after { or , and before :) keeps its name. The new names
+    are no word the code holds anywhere, so no two names meet and no built-in is shadowed.
+    """
+    masked = "".join("#" * len(part) if index % 2 else part for index, part in enumerate(_LITERAL.split(code)))
+    occurrences: dict[str, list[int]] = {}
+    for match in re.finditer(r"[A-Za-z_$][\w$]*", masked):
+        start, end = match.span()
+        before = masked[:start].rstrip()[-1:]
+        after = masked[end:end + 1]
+        if before == "." or (before in ("{", ",") and after == ":"):
+            continue
+        occurrences.setdefault(match.group(), []).append(start)
+    renamed = sorted(_declared(masked) - _KEPT_NAMES, key=lambda name: (-len(occurrences[name]) * len(name), name))
+    new_names = _short_names(set(re.findall(r"[\w$]+", masked)))
+    replacements = []
+    for name in renamed:
+        short = next(new_names)
+        if len(short) < len(name):
+            replacements += [(start, len(name), short) for start in occurrences[name]]
+    for start, length, short in sorted(replacements, reverse=True):
+        code = code[:start] + short + code[start + length:]
+    return code
+
+
+# The 503 body, built from the message's literal rather than held as a literal of its JSON text: each of
+# the message's escapes is written once, not twice (a quote costs 2 bytes, not 4). JSON.stringify escapes
+# as json.dumps(ensure_ascii=False) does (ECMAScript, QuoteJSONString; tested in both engines).
+_LIVE_BODY = "var BODY = %(body_before)s + JSON.stringify(%(message)s) + %(body_after)s;"
+
+# Today's code, its handler renamed for the live handler to call, then the live code: squeezed and its
+# names shortened, to keep within the 10 KB limit (the readable text is here).
+_LIVE_CODE = _rename(_squeeze(
+    _COMMENTED_CODE
+    .replace("var BODY = %(body)s;", _LIVE_BODY, 1)
+    .replace("function handler(event)", "function maintenanceAnswer(event)", 1)
+    + _COMMENTED_LIVE_CODE
+))
+
+
+class FunctionTooLarge(ValueError):
+    """The live variant's code, for these settings, is over CloudFront's size limit."""
+
+
+@dataclass(frozen=True)
+class LiveRouting:
+    """What the live variant needs: the API's host name, the token's SHA-256 (hex), the CIDRs and the paths."""
+
+    host: str
+    token_sha256: Optional[str]
+    cidrs: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+def live_routing(settings) -> Optional[LiveRouting]:
+    """The live variant's routing for settings, or None without `liveOrigin`."""
+    if not settings.live_origin:
+        return None
+    token = settings.bypass_token
+    return LiveRouting(
+        host=settings.domain,
+        token_sha256=hashlib.sha256(token.encode("utf-8")).hexdigest() if token else None,
+        cidrs=tuple(settings.bypass_cidrs),
+        paths=tuple(settings.bypass_paths),
+    )
+
+
+def _cidr_entry(cidr: str) -> str:
+    """A CIDR as the function matches it: the prefix's bits in its last hex digit, the version, the hex digits."""
+    network = ipaddress.ip_network(cidr, strict=True)
+    digits = f"{int(network.network_address):0{network.max_prefixlen // 4}x}"
+    return f"{network.prefixlen % 4}{network.version}{digits[:-(-network.prefixlen // 4)]}"
+
+
+def _js_list(items: list[str]) -> str:
+    # A space never occurs in an entry (CIDR entries are hex; paths are RFC 3986 path characters):
+    # one string split at run time costs 2 bytes an entry less than an array literal.
+    assert all(" " not in item and item for item in items)
+    return _js(" ".join(items)) + '.split(" ")' if items else "[]"
+
 # The comments are for readers of this file: CloudFront gets the code without its comment lines,
 # which keeps the longest message within the 10 KB code limit.
 _CODE = re.sub(r"^ *//.*\n", "", _COMMENTED_CODE, flags=re.MULTILINE)
@@ -254,8 +528,9 @@ def response_body(message: str, until: datetime | None) -> str:
     return json.dumps(document, ensure_ascii=False)
 
 
-def render_function_code(message: str, until: datetime | None, retry_after: int, page_status: int) -> str:
-    return _CODE % {
+def render_function_code(message: str, until: datetime | None, retry_after: int, page_status: int,
+                         live: Optional[LiveRouting] = None) -> str:
+    values = {
         "body": _js(response_body(message, until)),
         "retry_after": _js(str(retry_after)),
         "until_http_date": _js(format_datetime(until, usegmt=True) if until else None),
@@ -268,3 +543,36 @@ def render_function_code(message: str, until: datetime | None, retry_after: int,
         "accept_ranges": _js(ACCEPT_RANGES),
         "origin_max_length": _js(ORIGIN_MAX_LENGTH),
     }
+    if live is None:
+        return _CODE % values
+    body = response_body(message, until)
+    message_json = json.dumps(message, ensure_ascii=False)
+    before, _, after = body.partition(message_json)
+    assert before + message_json + after == body and '"message": ' + message_json in body
+    code = _LIVE_HEAD + _LIVE_CODE % {
+        **values,
+        "body_before": _js(before),
+        "message": _js(message),
+        "body_after": _js(after),
+        "host": _js(live.host),
+        "token_sha256": _js(live.token_sha256),
+        "cidrs": _js_list([_cidr_entry(cidr) for cidr in live.cidrs]),
+        "paths": _js_list(list(live.paths)),
+        "bypass_header": _js(BYPASS_HEADER),
+        "bypass_cookie": _js(BYPASS_COOKIE),
+        "page_marker": _js(PAGE_MARKER_HEADER),
+        "store_maintenance": _js(STORE_MAINTENANCE),
+        "store_pass_through": _js(STORE_PASS_THROUGH),
+        "mode_key": _js(STORE_MODE_KEY),
+        "origin_id": _js(LIVE_ORIGIN_ID),
+    }
+    size = len(code.encode("utf-8"))
+    if size > FUNCTION_SIZE_LIMIT:
+        # Only reachable with the live origin, the longest message of the costliest characters and most
+        # of the bypass rules at their longest: said here, not by CloudFront's API in the middle of an up.
+        raise FunctionTooLarge(
+            f"the edge function's code would be {size} bytes, over CloudFront's {FUNCTION_SIZE_LIMIT}: "
+            f"shorten the message ({len(message)} characters), bypassPaths ({sum(map(len, live.paths))} characters "
+            f"in all) or bypassCidrs ({len(live.cidrs)})"
+        )
+    return code

@@ -21,10 +21,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
 
-from maintenance.cli.local_edge import LocalDistribution, Reply, headers_of, response_object, viewer_event
+from maintenance.cli.local_edge import LocalDistribution, Reply, headers_of, install_cloudfront_module, is_module
+from maintenance.cli.local_edge import module_command, response_object, viewer_event
 from maintenance.cli.local_edge import request_object as event_request
 from maintenance.edge import STORE_MAINTENANCE
 from maintenance.settings import Settings
@@ -45,8 +48,8 @@ def request_object(method: str = "GET", uri: str = "/v1/users", headers: dict[st
 
 
 def request_event(method: str = "GET", uri: str = "/v1/users", headers: dict[str, str] | None = None,
-                  querystring: dict[str, str] | None = None) -> dict:
-    return viewer_event("viewer-request", request_object(method, uri, headers, querystring), VIEWER_IP)
+                  querystring: dict[str, str] | None = None, viewer_ip: str = VIEWER_IP) -> dict:
+    return viewer_event("viewer-request", request_object(method, uri, headers, querystring), viewer_ip)
 
 
 def response_event(status: int, description: str, headers: dict[str, str], request: dict | None = None) -> dict:
@@ -54,23 +57,51 @@ def response_event(status: int, description: str, headers: dict[str, str], reque
                         response_object(status, description, headers))
 
 
-def script(code: str, events: list[dict], now: int | None) -> str:
-    return f"var __input = {json.dumps({'events': events, 'now': now})};\n{HARNESS}\n{code}\n__finish(handler);\n"
+def script(code: str, events: list[dict], now: int | None, store: Optional[dict[str, str]] = None) -> str:
+    state = json.dumps({"events": events, "now": now, "store": store})
+    return f"var __input = {state};\n{HARNESS}\n{code}\n__finish(handler);\n"
 
 
-def run_in(engine: str, code: str, events: list[dict], now: int | None = None) -> list[dict]:
-    # njs -s: sandbox mode, no file system, as CloudFront's runtime restricts it.
-    command = [require_program("node"), "-"] if engine == "node" else [require_program("njs"), "-s", "-"]
-    completed = subprocess.run(command, input=script(code, events, now), capture_output=True, text=True, timeout=60)
+def run_in(engine: str, code: str, events: list[dict], now: int | None = None,
+           store: Optional[dict[str, str]] = None) -> tuple[list[dict], list[Optional[dict]]]:
+    """The handler's results for events in one engine, and the origin each selected (None for none).
+
+    store: what the KeyValueStore holds for the live variant, or None for a store that cannot be read.
+    """
+    text = script(code, events, now, store)
+    if is_module(code):
+        # The live variant imports `cloudfront`: the stub, where each engine finds it (local_edge.py).
+        with tempfile.TemporaryDirectory(prefix="edge-test-") as directory:
+            install_cloudfront_module(Path(directory))
+            path = Path(directory) / "function.mjs"
+            path.write_text(text, encoding="utf-8")
+            command = module_command(require_program(engine), engine, Path(directory), path)
+            if engine == "njs":
+                command.insert(1, "-s")  # sandbox mode, no file system, as CloudFront's runtime restricts it
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    else:
+        # njs -s: sandbox mode, no file system, as CloudFront's runtime restricts it.
+        command = [require_program("node"), "-"] if engine == "node" else [require_program("njs"), "-s", "-"]
+        completed = subprocess.run(command, input=text, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0 and not completed.stderr, f"{engine} failed:\n{completed.stderr}{completed.stdout}"
-    return json.loads("".join(completed.stdout.split("\n")))
+    answer = json.loads("".join(completed.stdout.split("\n")))
+    assert "error" not in answer, f"{engine}: the handler threw {answer['error']}"
+    return answer["results"], answer["selected"]
+
+
+def route(code: str, events: list[dict], now: int | None = None,
+          store: Optional[dict[str, str]] = None) -> tuple[list[dict], list[Optional[dict]]]:
+    """The handler's results for events and the origins they selected, the same in Node and in njs."""
+    node, njs = (run_in(engine, code, events, now, store) for engine in ENGINES)
+    assert node == njs, f"Node and njs disagree:\n{node}\n{njs}"
+    return njs
 
 
 def run(code: str, events: list[dict], now: int | None = None) -> list[dict]:
     """The handler's results for events, the same in Node and in njs."""
-    node, njs = (run_in(engine, code, events, now) for engine in ENGINES)
-    assert node == njs, "Node and njs disagree"
-    return njs
+    results, selected = route(code, events, now)
+    assert selected == [None] * len(events)
+    return results
 
 
 def distribution(settings: Settings, live=None, store_mode: str | None = STORE_MAINTENANCE):

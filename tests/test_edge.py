@@ -1,17 +1,25 @@
 """The CloudFront Function, run in Node and njs over viewer-request and viewer-response events."""
 
+import hashlib
+import ipaddress
 import json
 import re
 import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from edge_runtime import headers_of, request_event, request_object, response_event, run
-from maintenance.edge import ALLOWED_METHODS, FUNCTION_SIZE_LIMIT, PAGE_URI, render_function_code, response_body
-from maintenance.settings import CLOUDFRONT_RESPONSE_CODES, MESSAGE_MAX_LENGTH
+from edge_runtime import headers_of, request_event, request_object, response_event, route, run
+from maintenance.edge import (
+    ALLOWED_METHODS, BYPASS_COOKIE, BYPASS_HEADER, FUNCTION_SIZE_LIMIT, LIVE_ORIGIN_ID, FunctionTooLarge, PAGE_MARKER_HEADER,
+    PAGE_METADATA, PAGE_URI, STORE_MAINTENANCE, STORE_MODE_KEY, STORE_PASS_THROUGH, LiveRouting, live_routing,
+    render_function_code, response_body,
+)
+from maintenance.cli.local_edge import Engine
+from maintenance.settings import BYPASS_PATH_MAX_LENGTH, BYPASS_RULES_MAX, CLOUDFRONT_RESPONSE_CODES, MESSAGE_MAX_LENGTH
 from requirements import require_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -419,9 +427,17 @@ RUNTIME_20_GLOBALS = {"decodeURI", "decodeURIComponent", "encodeURI", "encodeURI
                       "parseFloat", "parseInt"}
 # "All ES 5.1 types are supported": the length of a string or an array.
 RUNTIME_20_PROPERTIES = {"length"}
-# Fields of CloudFront's events and answers ("CloudFront Functions event structure").
+# The same page, Built-in modules, Cryptographic (crypto): "crypto.createHash(algorithm)", "hash.update(data)",
+# "hash.digest([encoding])" (encoding hex among others). async and await are core features of 2.0 there
+# (Statements, ES 8), which need no name of their own.
+RUNTIME_20_MODULES = {"crypto.createHash", "update", "digest"}
+# The `cloudfront` module: "Helper methods for key value stores" (cf.kvs(), then get() on its handle) and
+# "Helper methods for origin modification" (cf.selectRequestOriginById).
+CLOUDFRONT_MODULE = {"cf.kvs", "get", "cf.selectRequestOriginById"}
+# Fields of CloudFront's events and answers ("CloudFront Functions event structure"), and the one header
+# the code names as a property (headers are keyed by their lower-case names there).
 EVENT_FIELDS = {"context", "eventType", "request", "response", "method", "uri", "querystring", "headers", "cookies",
-                "value", "statusCode", "statusDescription", "body", "encoding", "data"}
+                "value", "statusCode", "statusDescription", "body", "encoding", "data", "viewer", "ip", "authorization"}
 
 
 def builtins_used(code: str) -> set[str]:
@@ -477,3 +493,315 @@ def test_line_and_paragraph_separators_are_escaped_in_the_code():
     assert "\u2028" not in code and "\u2029" not in code
     [response] = run(code, [request_event(headers={"accept": "application/json"})])
     assert json.loads(response["body"]["data"])["message"] == "one\u2028two\u2029three"
+
+
+# --- the live origin (issue 22): the store's mode, the bypass rules, origin `live` --------------------
+
+LIVE_TOKEN = "qa-Team_0123456789abcdefghijklmnopqrstuv"
+LIVE_HOST = "api.theboss.io"
+LIVE = LiveRouting(
+    host=LIVE_HOST,
+    token_sha256=hashlib.sha256(LIVE_TOKEN.encode()).hexdigest(),
+    cidrs=("203.0.113.0/24", "198.51.100.128/25", "2001:db8::/32", "2001:db8:abcd:1230::/62"),
+    paths=("/webhooks/", "/health"),
+)
+LIVE_CODE = render_function_code("Down for a database upgrade.", None, 300, 503, LIVE)
+MAINTENANCE_MODE = {STORE_MODE_KEY: STORE_MAINTENANCE}
+PASS_THROUGH_MODE = {STORE_MODE_KEY: STORE_PASS_THROUGH}
+TO_LIVE = {"id": LIVE_ORIGIN_ID, "params": {"hostHeader": LIVE_HOST}}
+OUTSIDE = "192.0.2.77"  # in none of LIVE's CIDRs
+NAVIGATION = {"accept": CHROME_ACCEPT, **NAVIGATE}
+
+
+def live_route(events, store=MAINTENANCE_MODE, code=LIVE_CODE, now=None):
+    return route(code, events, now=now, store=store)
+
+
+def test_live_routing_reads_the_settings():
+    settings = SimpleNamespace(live_origin=True, domain=LIVE_HOST, bypass_token=LIVE_TOKEN,
+                               bypass_cidrs=("203.0.113.0/24",), bypass_paths=("/webhooks/",))
+    assert live_routing(settings) == LiveRouting(LIVE_HOST, LIVE.token_sha256, ("203.0.113.0/24",), ("/webhooks/",))
+    assert live_routing(SimpleNamespace(**{**vars(settings), "bypass_token": None})).token_sha256 is None
+    assert live_routing(SimpleNamespace(**{**vars(settings), "live_origin": False})) is None
+
+
+def test_the_token_is_in_the_code_only_as_its_sha256():
+    assert LIVE_TOKEN not in LIVE_CODE
+    assert LIVE.token_sha256 in LIVE_CODE
+
+
+def test_the_live_code_begins_as_cloudfront_documents_its_modules():
+    assert LIVE_CODE.startswith("import cf from 'cloudfront';\nimport crypto from 'crypto';\nconst kvsHandle = cf.kvs();\n")
+    assert re.search(r"\basync function handler\(\w+\)\{", LIVE_CODE)  # the name CloudFront calls
+
+
+ALL_TODAY = ([request_event(method, headers=headers) for method, headers in API_REQUESTS.values()]
+             + [request_event(method, uri, headers) for method, uri, headers in BROWSER_NAVIGATIONS.values()]
+             + [preflight("https://app.example.com"), preflight(asked_headers=None)])
+
+
+@pytest.mark.parametrize("store", [MAINTENANCE_MODE, None, {}, {STORE_MODE_KEY: "Pass-Through"}],
+                         ids=["maintenance", "store error", "no mode key", "an unknown mode"])
+def test_without_a_bypass_every_request_is_answered_as_today(store):
+    # The same answers as the function without the live origin, for every case above; a store that
+    # cannot be read, or a missing key, means maintenance (get() returns an error for a missing key).
+    today = run(DEFAULT_CODE, [json.loads(json.dumps(event)) for event in ALL_TODAY])
+    results, selected = live_route([json.loads(json.dumps(event)) for event in ALL_TODAY], store=store)
+    assert results == today
+    assert selected == [None] * len(ALL_TODAY)
+
+
+def test_a_navigation_to_the_page_loses_its_cookies_and_authorization():
+    # The live origin's cache policy keys on all cookies and Authorization: the page stays one object.
+    event = request_event("GET", "/v1/users", {**NAVIGATION, "cookie": "session=abc; theme=dark",
+                                                "authorization": "Bearer abc"})
+    [forwarded], [selected] = live_route([event])
+    assert selected is None
+    assert forwarded["uri"] == PAGE_URI
+    assert forwarded["cookies"] == {}
+    assert "authorization" not in forwarded["headers"]
+    assert headers_of(forwarded) == {"host": "api.theboss.io", **NAVIGATION}
+
+
+def test_a_token_in_the_header_passes_the_request_to_live_without_the_header():
+    api = request_event("POST", "/v1/orders", {"accept": "application/json", "authorization": "Bearer abc",
+                                                 BYPASS_HEADER: LIVE_TOKEN, "cookie": "session=abc"}, viewer_ip=OUTSIDE)
+    navigation = request_event("GET", "/v1/users", {**NAVIGATION, BYPASS_HEADER: LIVE_TOKEN}, viewer_ip=OUTSIDE)
+    results, selected = live_route([api, navigation])
+    assert selected == [TO_LIVE, TO_LIVE]  # hostHeader: the API's own name, which its certificate names
+    for sent, forwarded in zip((api, navigation), results):
+        expected = json.loads(json.dumps(sent["request"]))
+        del expected["headers"][BYPASS_HEADER]
+        assert forwarded == expected  # the path, query, cookies and Authorization go to the API as sent
+
+
+def test_a_token_in_the_cookie_passes_the_request_to_live_without_the_cookie():
+    event = request_event("GET", "/v1/users", {"accept": "application/json",
+                                               "cookie": f"session=abc; {BYPASS_COOKIE}={LIVE_TOKEN}; theme=dark"},
+                          viewer_ip=OUTSIDE)
+    [forwarded], [selected] = live_route([event])
+    assert selected == TO_LIVE
+    assert forwarded["cookies"] == {"session": {"value": "abc"}, "theme": {"value": "dark"}}
+    assert forwarded["uri"] == "/v1/users"
+
+
+@pytest.mark.parametrize("value", [
+    LIVE_TOKEN[:-1] + "w", LIVE_TOKEN.upper(), LIVE_TOKEN[:-1], LIVE_TOKEN + "x", "", LIVE.token_sha256,
+    f"{LIVE_TOKEN},{LIVE_TOKEN}",
+], ids=["one character off", "another case", "cut short", "one too many", "empty", "its sha256", "twice"])
+def test_a_wrong_token_gets_the_maintenance_answer(value):
+    events = [request_event(headers={"accept": "application/json", BYPASS_HEADER: value}, viewer_ip=OUTSIDE),
+              request_event(headers={"accept": "application/json", "cookie": f"{BYPASS_COOKIE}={value}"}, viewer_ip=OUTSIDE)]
+    results, selected = live_route(events)
+    assert [result["statusCode"] for result in results] == [503, 503]
+    assert selected == [None, None]
+
+
+def test_whitespace_around_the_token_is_no_part_of_it():
+    # RFC 9110, 5.5: a field value's leading and trailing whitespace is not part of it.
+    event = request_event(headers={BYPASS_HEADER: f" \t{LIVE_TOKEN} "}, viewer_ip=OUTSIDE)
+    [forwarded], [selected] = live_route([event])
+    assert selected == TO_LIVE and BYPASS_HEADER not in forwarded["headers"]
+
+
+def test_without_a_token_setting_no_header_passes():
+    code = render_function_code("x", None, 300, 503, LiveRouting(LIVE_HOST, None, (), ()))
+    [answer], [selected] = live_route([request_event(headers={BYPASS_HEADER: "null"}, viewer_ip=OUTSIDE)], code=code)
+    assert answer["statusCode"] == 503 and selected is None
+
+
+ADDRESSES = {
+    # 203.0.113.0/24: its first and last addresses, and the neighbours on either side.
+    "203.0.113.0": True, "203.0.113.255": True, "203.0.112.255": False, "203.0.114.0": False,
+    # 198.51.100.128/25, a prefix that ends inside a hex digit.
+    "198.51.100.128": True, "198.51.100.255": True, "198.51.100.127": False, "198.51.101.128": False,
+    # 2001:db8::/32, in compressed, full and upper-case text.
+    "2001:db8::1": True, "2001:0db8:ffff:ffff:ffff:ffff:ffff:ffff": True, "2001:DB8::": True,
+    "2001:db9::": False, "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff": False,
+    # 2001:db8:abcd:1230::/62 within 2001:db8::/32 would match anyway: its own edges are checked below.
+    # An IPv4 address whose bits begin as 2001:db8 does (32.1.13.184 is 0x20010db8) is no IPv6 address.
+    "32.1.13.184": False,
+    "::ffff:203.0.113.5": False,  # IPv4-mapped: CloudFront gives an IPv4 viewer's address as IPv4 text
+    "::": False, "::1": False, "fe80::1": False,
+    # Not addresses: never a match, never an error.
+    "": False, "203.0.113": False, "203.0.113.1.1": False, "203.0.113.256": False, "203.0.113.-1": False,
+    "203.0.113.1 ": False, "203.0.113.0x1": False, "2001:db8::1::": False, "2001:db8:::1": False,
+    "2001:db8:1:2:3:4:5:6:7": False, "2001:db8:1:2:3:4:5": False, "2001:db8::g": False, "2001:db8::12345": False,
+    "2001:db8::1%eth0": False, ":": False, ":::": False, "2001:db8:1:2:3:4:5::6": False,
+}
+
+
+def test_a_viewer_in_a_cidr_goes_to_live():
+    events = [request_event(headers={"accept": "application/json"}, viewer_ip=ip) for ip in ADDRESSES]
+    results, selected = live_route(events)
+    assert {ip: origin == TO_LIVE for ip, origin in zip(ADDRESSES, selected)} == ADDRESSES
+    for result, origin in zip(results, selected):
+        assert ("statusCode" in result) == (origin is None)
+
+
+def test_a_prefix_that_ends_inside_a_hex_digit_matches_to_its_last_bit():
+    # /62 alone (without 2001:db8::/32 around it): its edges and its neighbours.
+    code = render_function_code("x", None, 300, 503, LiveRouting(LIVE_HOST, None, ("2001:db8:abcd:1230::/62",), ()))
+    addresses = {"2001:db8:abcd:1230::": True, "2001:db8:abcd:1233:ffff:ffff:ffff:ffff": True,
+                 "2001:db8:abcd:1234::": False, "2001:db8:abcd:122f:ffff:ffff:ffff:ffff": False}
+    _, selected = live_route([request_event(viewer_ip=ip) for ip in addresses], code=code)
+    assert {ip: origin == TO_LIVE for ip, origin in zip(addresses, selected)} == addresses
+
+
+CIDR_LENGTHS = {4: (1, 7, 8, 9, 15, 22, 23, 24, 25, 30, 31, 32), 6: (1, 3, 4, 5, 31, 32, 33, 62, 63, 64, 65, 126, 127, 128)}
+
+
+def test_a_cidr_of_each_length_matches_its_edges_and_not_its_neighbours():
+    # Lengths on and around hex-digit and group boundaries, from one address of each version: the first
+    # and last address of each network go to live; the addresses just before and after it do not.
+    for version, base in ((4, "203.0.113.77"), (6, "2001:db8:abcd:1234:5678:9abc:def0:1234")):
+        for length in CIDR_LENGTHS[version]:
+            network = ipaddress.ip_network(f"{base}/{length}", strict=False)
+            first, last = int(network.network_address), int(network.broadcast_address)
+            outside = [n for n in (first - 1, last + 1) if 0 <= n < 2 ** network.max_prefixlen]
+            address = ipaddress.IPv6Address if version == 6 else ipaddress.IPv4Address
+            ips = [str(address(n)) for n in [first, last] + outside]
+            code = render_function_code("x", None, 300, 503, LiveRouting(LIVE_HOST, None, (network.compressed,), ()))
+            _, selected = live_route([request_event(viewer_ip=ip) for ip in ips], code=code)
+            assert selected == [TO_LIVE, TO_LIVE] + [None] * len(outside), (network, ips)
+
+
+@pytest.mark.parametrize("uri, passes", [
+    ("/webhooks/stripe", True), ("/webhooks/", True), ("/health", True), ("/healthz", True),
+    ("/webhooks", False), ("/v1/webhooks/stripe", False), ("/Webhooks/stripe", False), ("/", False),
+])
+def test_a_uri_that_starts_with_a_path_goes_to_live(uri, passes):
+    events = [request_event("POST", uri, {"content-type": "application/json"}, viewer_ip=OUTSIDE),
+              request_event("GET", uri, NAVIGATION, viewer_ip=OUTSIDE)]
+    results, selected = live_route(events)
+    assert selected == ([TO_LIVE] * 2 if passes else [None] * 2)
+    if passes:
+        assert [result["uri"] for result in results] == [uri, uri]
+
+
+def test_pass_through_sends_every_request_to_live_as_sent():
+    events = [request_event("POST", "/v1/orders", {"content-type": "application/json", "authorization": "Bearer abc"},
+                            viewer_ip=OUTSIDE),
+              request_event("GET", "/v1/users", {**NAVIGATION, "cookie": "session=abc"}, viewer_ip=OUTSIDE),
+              preflight("https://app.example.com"),
+              request_event("GET", "/v1/users", {BYPASS_HEADER: "wrong", "cookie": f"{BYPASS_COOKIE}=wrong"},
+                            viewer_ip=OUTSIDE)]
+    results, selected = live_route([json.loads(json.dumps(event)) for event in events], store=PASS_THROUGH_MODE)
+    assert selected == [TO_LIVE] * len(events)
+    assert results[:3] == [event["request"] for event in events[:3]]
+    # The bypass header and cookie never reach the API, whatever they hold.
+    assert BYPASS_HEADER not in results[3]["headers"] and results[3]["cookies"] == {}
+
+
+def test_a_bypass_works_when_the_store_cannot_be_read():
+    events = [request_event(headers={BYPASS_HEADER: LIVE_TOKEN}, viewer_ip=OUTSIDE),
+              request_event(viewer_ip="203.0.113.9"), request_event(uri="/webhooks/x", viewer_ip=OUTSIDE),
+              request_event(headers={"accept": "application/json"}, viewer_ip=OUTSIDE)]
+    for store in (None, {}):
+        _, selected = live_route(events, store=store)
+        assert selected == [TO_LIVE, TO_LIVE, TO_LIVE, None]
+
+
+LIVE_ANSWER_HEADERS = {"content-type": "application/json", "cache-control": "private, max-age=30", "etag": '"abc"'}
+
+
+@pytest.mark.parametrize("store", [MAINTENANCE_MODE, PASS_THROUGH_MODE])
+def test_a_live_answer_goes_out_untouched_even_a_200(store):
+    events = [response_event(200, "OK", LIVE_ANSWER_HEADERS), response_event(201, "Created", LIVE_ANSWER_HEADERS),
+              page_response(200, "OK", {**S3_PAGE_HEADERS, "x-amz-meta-other": "true"})]
+    results, selected = live_route([json.loads(json.dumps(event)) for event in events], store=store)
+    assert results == [event["response"] for event in events]
+    assert selected == [None] * len(events)
+
+
+def test_the_page_is_known_by_its_metadata_which_goes_and_gets_todays_treatment():
+    assert PAGE_MARKER_HEADER == "x-amz-meta-" + next(iter(PAGE_METADATA))
+    marked = {**S3_PAGE_HEADERS, PAGE_MARKER_HEADER: PAGE_METADATA["maintenance-page"]}
+    code = render_function_code("Back soon.", UNTIL, 120, 503, LIVE)
+    for now in (UNTIL_MS - 60_000, UNTIL_MS + 1):
+        [page, not_modified], _ = live_route([page_response(200, "OK", marked),
+                                              page_response(304, "Not Modified", marked)], code=code, now=now)
+        [today] = run(render_function_code("Back soon.", UNTIL, 120, 503), [page_response()], now=now)
+        assert page == today  # 503, Retry-After, no-store, Vary: and no marker
+        assert not_modified == page_response(304, "Not Modified")["response"]
+
+
+def test_the_live_code_uses_only_built_ins_cloudfront_runtime_2_lists():
+    used = builtins_used(LIVE_CODE)
+    assert {"crypto.createHash", "cf.selectRequestOriginById", "get", "digest"} <= used  # it finds them
+    allowed = (RUNTIME_20_STRING_METHODS | RUNTIME_20_ARRAY_METHODS | RUNTIME_20_STATICS | RUNTIME_20_GLOBALS
+               | RUNTIME_20_PROPERTIES | RUNTIME_20_MODULES | CLOUDFRONT_MODULE)
+    assert used - allowed == set()
+
+
+def test_a_hostile_message_is_data_in_the_live_code_too():
+    # The live variant builds the body with JSON.stringify from the message's literal: the same text as
+    # json.dumps gives, for every character that either escapes.
+    controls = "".join(chr(c) for c in range(1, 32)) + "\x7f\u2028\u2029"
+    for message in (HOSTILE, controls, '"\\' * 10, "\U0001f6a7\u00e9"):
+        code = render_function_code(message, UNTIL, 300, 503, LIVE)
+        [response], _ = live_route([request_event(headers={"accept": "application/json"}, viewer_ip=OUTSIDE)],
+                                   code=code, now=UNTIL_MS - 1)
+        assert response["body"]["data"] == response_body(message, UNTIL)
+
+
+# The longest text of each setting the live variant holds (maintenance/settings.py): a host name of 253
+# characters, the longest IPv6 networks' text, paths of 64 characters.
+LONGEST_HOST = ".".join(["a" * 63] * 3 + ["b" * 61])
+LONGEST_CIDRS = tuple(ipaddress.ip_network(f"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff{n:02x}/127").compressed
+                      for n in range(0, 2 * BYPASS_RULES_MAX, 2))
+LONGEST_PATHS = tuple(f"/{n:02d}" + "x" * (BYPASS_PATH_MAX_LENGTH - 3) for n in range(BYPASS_RULES_MAX))
+LONGEST_LIVE = LiveRouting(LONGEST_HOST, "f" * 64, LONGEST_CIDRS, LONGEST_PATHS)
+
+
+def test_the_longest_settings_are_the_longest_code():
+    assert len(LONGEST_HOST) == 253 and len(set(LONGEST_CIDRS)) == BYPASS_RULES_MAX
+    assert max(len(cidr) for cidr in LONGEST_CIDRS) == 43  # no network's compressed text is longer
+    assert {len(path) for path in LONGEST_PATHS} == {BYPASS_PATH_MAX_LENGTH} and len(set(LONGEST_PATHS)) == BYPASS_RULES_MAX
+
+
+def test_the_live_code_fits_at_the_longest_settings_with_a_message_of_500_four_byte_characters():
+    message = "\U0001f600" * MESSAGE_MAX_LENGTH
+    code = max((render_function_code(message, UNTIL, 86400, status, LONGEST_LIVE) for status in CLOUDFRONT_RESPONSE_CODES),
+               key=lambda text: len(text.encode("utf-8")))
+    assert len(code.encode("utf-8")) < FUNCTION_SIZE_LIMIT
+    last_network = ipaddress.ip_network(LONGEST_CIDRS[-1])
+    events = [request_event(headers={"accept": "application/json"}, viewer_ip=OUTSIDE),
+              request_event(uri=LONGEST_PATHS[-1] + "/more", viewer_ip=OUTSIDE),
+              request_event(viewer_ip=str(last_network.broadcast_address)),
+              request_event(viewer_ip=str(last_network.broadcast_address + 1)),
+              page_response(200, "OK", {**S3_PAGE_HEADERS, PAGE_MARKER_HEADER: "true"})]
+    results, selected = live_route(events, code=code, now=UNTIL_MS - 1)
+    assert json.loads(results[0]["body"]["data"])["message"] == message
+    to_live = {"id": LIVE_ORIGIN_ID, "params": {"hostHeader": LONGEST_HOST}}
+    assert selected == [None, to_live, to_live, None, None]
+    assert results[4]["statusCode"] != 200
+
+
+def test_past_the_size_limit_the_live_code_is_refused_with_the_numbers():
+    # 500 characters that each cost 6 bytes in a string literal (U+2028 must be escaped in ES5), with every
+    # bypass rule at its longest: about 380 bytes too many. Said before CloudFront's API would refuse it.
+    with pytest.raises(FunctionTooLarge, match=r"would be \d+ bytes, over CloudFront's 10240: shorten the message"):
+        render_function_code("\u2028" * MESSAGE_MAX_LENGTH, UNTIL, 86400, 503, LONGEST_LIVE)
+
+
+@pytest.mark.parametrize("engine", ["node", "njs"])
+def test_serves_engine_runs_the_live_variant_with_a_store_it_can_change(engine):
+    # local_edge.Engine, the long-lived process `serve` uses: an async handler, the cloudfront stub,
+    # and a store set between events (None: it cannot be read).
+    require_program(engine)
+    api = request_event("POST", headers={"accept": "application/json"}, viewer_ip=OUTSIDE)
+    bypassed = request_event(headers={BYPASS_HEADER: LIVE_TOKEN}, viewer_ip=OUTSIDE)
+    process = Engine(engine, LIVE_CODE, MAINTENANCE_MODE)
+    try:
+        answer, selected = process.route(api)
+        assert answer["statusCode"] == 503 and selected is None
+        forwarded, selected = process.route(bypassed)
+        assert selected == TO_LIVE and BYPASS_HEADER not in forwarded["headers"]
+        process.store = PASS_THROUGH_MODE
+        assert process.route(api) == (api["request"], TO_LIVE)
+        process.store = None
+        assert process.handle(api)["statusCode"] == 503
+        assert process.route(bypassed)[1] == TO_LIVE  # a rule holds whatever the store says
+    finally:
+        process.close()
