@@ -45,7 +45,8 @@ from .preflight import API_HEADERS, BROWSER_NAVIGATION_HEADERS, CORS_PREFLIGHT_H
 EXIT_CODES = """\
 exit codes:
   0    stopped
-  2    usage or config error (unknown stack, a bad stack file, a port in use, neither njs nor node installed)
+  2    usage or config error (unknown stack, a bad stack file, a port in use, neither njs nor node installed,
+       --live or --store on a stack without liveOrigin)
   130  interrupted (Ctrl-C), the usual way to stop it
   141  the log's reader went away (serve | head): it stops serving
 """
