@@ -511,6 +511,7 @@ def test_live_url_gets_the_request_as_the_function_left_it(tmp_path, serve, live
     assert (answer.status_code, answer.content) == (200, b'{"users": []}')
     assert answer.headers["x-live"] == "yes" and "vary" not in answer.headers and "retry-after" not in answer.headers
     assert answer.headers.get_list("set-cookie") == ["session=abc; Path=/; HttpOnly", "theme=dark"]
+    assert len(answer.headers.get_list("date")) == len(answer.headers.get_list("server")) == 1
     assert chunked.status_code == 200
     put, post = live_api.requests
     assert (put["method"], put["target"], put["body"]) == ("PUT", "/v1/users/7?tag=a&tag=b&q=a+b&x=%2F", b'{"name": "Ada"}')

@@ -574,7 +574,14 @@ class EdgeServer:
                                       f"{error}\n".encode(), TOO_LARGE, note=str(error))
                     else:
                         reply = answer(self.command, self.path, self.headers, self.client_address[0], body)
-                self.send_response(reply.status)
+                # The origin's own Server and Date, when it sent them, go out in place of this server's.
+                given = {name.lower() for name in reply.headers}
+                self.log_request(reply.status)
+                self.send_response_only(reply.status)
+                if "server" not in given:
+                    self.send_header("Server", self.version_string())
+                if "date" not in given:
+                    self.send_header("Date", self.date_time_string())
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 for line in reply.set_cookies:
@@ -582,7 +589,7 @@ class EdgeServer:
                 # RFC 9110, 8.6: "A server MUST NOT send a Content-Length header field in any
                 # response with a status code of 1xx (Informational) or 204 (No Content)". A HEAD
                 # answer forwarded from the live origin keeps the origin's.
-                if reply.status != 204 and not any(name.lower() == "content-length" for name in reply.headers):
+                if reply.status != 204 and "content-length" not in given:
                     self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 if self.command != "HEAD" and reply.status != 204:
