@@ -6,6 +6,7 @@ Each answer is compared with the README's response contract ("Response contract 
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import json
 import os
@@ -648,3 +649,19 @@ def test_the_live_answer_goes_through_the_viewer_response_function_and_only_orig
         distribution_.close()
         origin.close()
         stand_in.close()
+
+
+def test_a_live_answer_keeps_its_encoding_and_a_head_answer_its_length(tmp_path, serve, live_api):
+
+    document = b'{"users": ["' + b"a" * 5000 + b'"]}'
+    live_api.reply = Reply(200, {"content-type": "application/json", "content-encoding": "gzip"},
+                           gzip.compress(document), "live")
+    served = serve(live_stack(tmp_path), "--live", live_api.url, "--store", "pass-through")
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        with http.stream("GET", "/v1/users", headers={"accept-encoding": "gzip"}) as answer:
+            raw = b"".join(answer.iter_raw())
+        head = http.head("/v1/users", headers={"accept-encoding": "gzip"})
+    assert answer.headers["content-encoding"] == "gzip" and gzip.decompress(raw) == document
+    assert live_api.requests[0]["headers"]["accept-encoding"] == "gzip"
+    assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", str(len(gzip.compress(document))))
+    assert [(entry["method"], entry["kind"]) for entry in served.log(2)] == [("GET", "live"), ("HEAD", "live")]

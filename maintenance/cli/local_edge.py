@@ -321,6 +321,14 @@ class PageObject:
         return cls(body, headers)
 
 
+@dataclass(frozen=True)
+class OriginAnswer:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]  # names in lower case, each value of a repeated header
+    body: bytes  # as sent: a Content-Encoding is passed on, not decoded
+
+
 class LiveOrigin:
     """Origin `live`: the scheme, host and port of a URL, to which requests are forwarded with httpx.
 
@@ -335,16 +343,17 @@ class LiveOrigin:
         self._client = httpx.Client(timeout=timeout, trust_env=False)
 
     def forward(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes,
-                host: str) -> httpx.Response:
-        """The origin's answer, its body read as sent (not decoded); httpx.TransportError when there is none."""
+                host: str) -> "OriginAnswer":
+        """The origin's answer, its body as sent (not decoded); httpx.TransportError when there is none."""
         request = httpx.Request(method, self.url + target, headers=[("host", host), *headers], content=body,
                                 extensions={"sni_hostname": host.rsplit(":", 1)[0]} if self.url.startswith("https:") else {})
         response = self._client.send(request, stream=True)
         try:
-            response._content = b"".join(response.iter_raw())
+            return OriginAnswer(response.status_code, response.reason_phrase,
+                                [(name.lower(), value) for name, value in response.headers.multi_items()],
+                                b"".join(response.iter_raw()))
         finally:
             response.close()
-        return response
 
     def close(self) -> None:
         self._client.close()
@@ -502,7 +511,7 @@ class LocalDistribution:
             return _origin_failed(504, f"{self.live.url}: no answer in time ({type(error).__name__})")
         except httpx.TransportError as error:
             return _origin_failed(502, f"{self.live.url}: {type(error).__name__}: {error}")
-        received = [(name.lower(), value) for name, value in answer.headers.multi_items()]
+        received = answer.headers
         kept: dict[str, str] = {}
         for name, value in received:
             if name in HOP_BY_HOP and not (name == "content-length" and request["method"] == "HEAD"):
@@ -510,14 +519,14 @@ class LocalDistribution:
             if name != "set-cookie":
                 kept[name] = f"{kept[name]}, {value}" if name in kept else value
         set_cookies = [value for name, value in received if name == "set-cookie"]
-        if answer.status_code >= 400:
+        if answer.status >= 400:
             # No viewer-response function runs when the origin answers 400 or higher (Developer
             # Guide, "Restrictions on all edge functions"; see edge.py).
-            return Reply(answer.status_code, kept, answer.content, LIVE, set_cookies=tuple(set_cookies))
-        response = {"statusCode": answer.status_code, "statusDescription": answer.reason_phrase,
+            return Reply(answer.status, kept, answer.body, LIVE, set_cookies=tuple(set_cookies))
+        response = {"statusCode": answer.status, "statusDescription": answer.reason,
                     "headers": fields(kept), "cookies": _set_cookie_event(set_cookies)}
         result = self.engine.handle(viewer_event("viewer-response", request, viewer_ip, response))
-        return Reply(result["statusCode"], headers_of(result), answer.content, LIVE,
+        return Reply(result["statusCode"], headers_of(result), answer.body, LIVE,
                      set_cookies=_set_cookie_lines(result.get("cookies") or {}))
 
 
