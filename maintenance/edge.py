@@ -337,8 +337,9 @@ async function handler(event) {
     delete request.headers[%(bypass_header)s];
     delete request.cookies[%(bypass_cookie)s];
     // An origin already in the distribution, by its id, with the Host the live API's certificate
-    // names (Developer Guide, "Helper methods for origin modification", selectRequestOriginById;
-    // viewer request only).
+    // names (Developer Guide, "Helper methods for origin modification": origins can be changed "on
+    // viewer request CloudFront Functions only"; selectRequestOriginById(origin_id, {hostHeader}) as
+    // issue 22 gives it: that section's text was not at hand, so a real run on integration settles it).
     cf.selectRequestOriginById(%(origin_id)s, { hostHeader: HOST });
     return request;
   }

@@ -780,7 +780,7 @@ def test_the_live_code_fits_at_the_longest_settings_with_a_message_of_500_four_b
 
 def test_past_the_size_limit_the_live_code_is_refused_with_the_numbers():
     # 500 characters that each cost 6 bytes in a string literal (U+2028 must be escaped in ES5), with every
-    # bypass rule at its longest: about 380 bytes too many. Said before CloudFront's API would refuse it.
+    # bypass rule at its longest: 10603 bytes, 363 too many. Said before CloudFront's API would refuse it.
     with pytest.raises(FunctionTooLarge, match=r"would be \d+ bytes, over CloudFront's 10240: shorten the message"):
         render_function_code("\u2028" * MESSAGE_MAX_LENGTH, UNTIL, 86400, 503, LONGEST_LIVE)
 
@@ -805,3 +805,39 @@ def test_serves_engine_runs_the_live_variant_with_a_store_it_can_change(engine):
         assert process.route(bypassed)[1] == TO_LIVE  # a rule holds whatever the store says
     finally:
         process.close()
+
+
+def test_squeezing_keeps_every_space_and_line_end_javascript_needs():
+    from maintenance.edge import _rename, _squeeze
+
+    assert _squeeze('var a = b - -c + +d;  // why\nvar s = "x  y // z";\n\nreturn typeof a;\n') == (
+        'var a=b- -c+ +d;var s="x  y // z";return typeof a;\n')
+    # A line end stays where the next line could continue the statement before it.
+    assert _squeeze("var a = b\n(c)\n") == "var a=b\n(c)\n"
+    # Properties and object keys keep their names; declared names shrink, and no name is one the code holds.
+    renamed = _rename('function header(headers, value) { return {value: headers.value, header: header}; }\n')
+    assert renamed == 'function b(a, c) { return {value: a.value, header: b}; }\n'
+
+
+STUB_PROBE = """import cf from 'cloudfront';
+async function handler(event) {
+  var answer = {};
+  try { answer.value = await cf.kvs().get(event.key); } catch (error) { answer.error = true; }
+  if (event.select) {
+    cf.selectRequestOriginById("live", { hostHeader: "a.example" });
+    try { cf.selectRequestOriginById("other"); } catch (error) { answer.twice = true; }
+  }
+  return answer;
+}
+"""
+
+
+def test_the_cloudfront_stub_models_the_store_and_the_origin_choice():
+    # get() resolves to the key's value, and "returns an error" for a missing key (Developer Guide, "Helper
+    # methods for key value stores"); a store that cannot be read errors too. One origin choice an event.
+    events = [{"key": "mode"}, {"key": "other"}, {"key": "mode", "select": True}]
+    results, selected = route(STUB_PROBE, events, store={"mode": "pass-through"})
+    assert results == [{"value": "pass-through"}, {"error": True}, {"value": "pass-through", "twice": True}]
+    assert selected == [None, None, {"id": "live", "params": {"hostHeader": "a.example"}}]
+    results, _ = route(STUB_PROBE, events[:1], store=None)
+    assert results == [{"error": True}]

@@ -11,9 +11,10 @@
 // resolves to a value in the format requested" (format string by default, or json, or bytes), and "will
 // return an error when the key that you requested doesn't exist in the associated key value store".
 // exists("key") resolves to true or false.
-// "Helper methods for origin modification": selectRequestOriginById(origin_id, {hostHeader: ...}) selects
-// an origin already defined in the distribution, on viewer request only. The page does not say what a
-// second call does: the model refuses it, so the function is held to one choice per event.
+// "Helper methods for origin modification": origins change "on viewer request CloudFront Functions only";
+// selectRequestOriginById(origin_id, {hostHeader: ...}) selects an origin already defined in the
+// distribution (the parameters as issue 22 gives them). What a second call does is not known here: the
+// model refuses it, so the function is held to one choice per event.
 
 function model() {
   var current = globalThis.cloudfrontModel;
