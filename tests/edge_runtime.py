@@ -18,6 +18,7 @@ function reads a header only up to its first non-ASCII character, before which t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import tempfile
@@ -25,9 +26,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from maintenance.cli.local_edge import LocalDistribution, headers_of, install_cloudfront_module, is_module, module_command
-from maintenance.cli.local_edge import response_object, viewer_event
+from maintenance.cli.local_edge import LocalDistribution, Reply, headers_of, install_cloudfront_module, is_module
+from maintenance.cli.local_edge import module_command, response_object, viewer_event
 from maintenance.cli.local_edge import request_object as event_request
+from maintenance.edge import STORE_MAINTENANCE
 from maintenance.settings import Settings
 from requirements import require_program
 
@@ -102,17 +104,26 @@ def run(code: str, events: list[dict], now: int | None = None) -> list[dict]:
     return results
 
 
-def distribution(settings: Settings):
+def distribution(settings: Settings, live=None, store_mode: str | None = STORE_MAINTENANCE):
     """The maintenance distribution as an HttpServer answer: `serve`'s own (local_edge.py), in Node and njs.
 
-    Every request goes to both engines, whose answers must agree; the njs one is sent.
+    Every request goes to both engines, whose answers must agree; the njs one is sent. With
+    liveOrigin, live is origin `live` (a LiveOrigin) and store_mode the store's `mode` key; a request
+    both engines send there reaches it twice. The answer takes the viewer's address and the body too.
     """
     uploaded = datetime.now(timezone.utc).replace(microsecond=0)
-    engines = [LocalDistribution(settings, require_program(engine) and engine, uploaded) for engine in ENGINES]
+    engines = [LocalDistribution(settings, require_program(engine) and engine, uploaded, live=live,
+                                 store_mode=store_mode) for engine in ENGINES]
 
-    def answer(method: str, path: str, headers) -> tuple[int, dict[str, str], str]:
-        node, njs = (engine.answer(method, path, headers, VIEWER_IP) for engine in engines)
+    def answer(method: str, path: str, headers, viewer_ip: str = VIEWER_IP,
+               body: bytes = b"") -> tuple[int, dict[str, str], str]:
+        node, njs = (_undated(engine.answer(method, path, headers, viewer_ip, body)) for engine in engines)
         assert node == njs, f"Node and njs disagree:\n{node}\n{njs}"
         return njs.status, njs.headers, njs.body.decode("utf-8")
 
     return answer
+
+
+def _undated(reply: Reply) -> Reply:
+    """reply without a live origin's Date, which two forwards a second apart do not share."""
+    return dataclasses.replace(reply, headers={name: value for name, value in reply.headers.items() if name != "date"})

@@ -5,6 +5,8 @@ Each answer is compared with the README's response contract ("Response contract 
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import hashlib
 import json
 import os
@@ -29,9 +31,13 @@ from client_headers import CLIENTS
 from commands import (
     DOMAIN, ROOT, leave_output, process_running, run_command, run_with_output_closed, stack_file, start_command,
 )
-from maintenance.cli.local_edge import FUNCTION_FAILED, Engine, LocalDistribution
+from edge_runtime import distribution
+from maintenance.cli.local_edge import (
+    BODY_LIMIT, FUNCTION_FAILED, STAND_IN_SAYS, EdgeServer, Engine, LiveOrigin, LocalDistribution, Reply,
+    StandInLiveApi,
+)
 from maintenance.cli.serve import LAST_MOMENT, certificate_end
-from maintenance.edge import ALLOWED_METHODS
+from maintenance.edge import ALLOWED_METHODS, STORE_MAINTENANCE, STORE_PASS_THROUGH
 from maintenance.settings import load_from_stack_file
 from maintenance.site import PAGE_TEMPLATE, page_object
 from requirements import require_program
@@ -365,3 +371,297 @@ def test_help_lists_the_exit_codes(stack):
     result = run_command("serve", stack, "--help")
     assert result.returncode == 0
     assert "exit codes:" in result.stdout and "a port in use" in result.stdout and "130" in result.stdout
+
+
+# --- with liveOrigin: the store, the bypass rules and origin live ------------------------------
+
+BYPASS_PATH = "/webhooks/"
+OTHER_CIDRS = ("203.0.113.0/24", "2001:db8::/32")  # neither holds the loopback viewer
+
+
+def live_stack(folder: Path, cidrs=OTHER_CIDRS) -> Path:
+    return stack_file(folder, maintenance=True, extra=(
+        f"  api-maintenance:message: {json.dumps(MESSAGE, ensure_ascii=False)}\n"
+        f"  api-maintenance:until: \"{UNTIL:%Y-%m-%dT%H:%M:%SZ}\"\n"
+        "  api-maintenance:liveOrigin: \"true\"\n"
+        f"  api-maintenance:bypassPaths:\n    - {BYPASS_PATH}\n"
+        "  api-maintenance:bypassCidrs:\n" + "".join(f"    - \"{cidr}\"\n" for cidr in cidrs)
+    ))
+
+
+def banner_token(served: Served) -> str:
+    [line] = [line for line in served.banner if "this run's token" in line]
+    return re.search(r"this run's token (\S+)", line).group(1)
+
+
+def assert_stand_in(response: httpx.Response, method: str, path: str) -> dict:
+    """The stand-in live API's answer: 200, saying it is the stand-in, echoing what it got."""
+    assert response.status_code == 200, response.text
+    document = response.json()
+    assert document["standIn"] == STAND_IN_SAYS
+    assert (document["method"], document["path"], document["host"]) == (method, path, DOMAIN)
+    return document
+
+
+class LiveApi:
+    """A live API on loopback that records each request it gets, body too, and answers as a test sets."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.reply = Reply(200, {"content-type": "application/json", "x-live": "yes"}, b'{"users": []}', "live",
+                           set_cookies=("session=abc; Path=/; HttpOnly", "theme=dark"))
+        self.server = EdgeServer(self._answer, body_limit=BODY_LIMIT).start()
+        self.url = self.server.url.rstrip("/")
+
+    def _answer(self, method, target, headers, client, body):
+        self.requests.append({"method": method, "target": target, "headers": {k.lower(): v for k, v in headers.items()},
+                              "body": body})
+        return self.reply
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.fixture
+def live_api():
+    api = LiveApi()
+    yield api
+    api.close()
+
+
+def test_live_origin_bypassed_requests_reach_the_stand_in_and_the_rest_get_the_window(tmp_path, serve):
+    served = serve(live_stack(tmp_path))
+    token = banner_token(served)
+    assert len(token) >= 32 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
+    assert served.banner[2] == ("live origin (liveOrigin): the store's mode is maintenance "
+                                "(--store pass-through models it after off)")
+    assert served.banner[3].startswith("  origin live: serve's stand-in for the live API at http://127.0.0.1:")
+    assert served.banner[3].endswith(f", Host: {DOMAIN}")
+    assert "  bypass: viewer IPs in bypassCidrs: 203.0.113.0/24, 2001:db8::/32" in served.banner
+    assert f"  bypass: paths starting with bypassPaths: {BYPASS_PATH}" in served.banner
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        bypassed = http.get("/v1/users?page=2", headers={**client("curl"), "x-maintenance-bypass": token})
+        document = assert_stand_in(bypassed, "GET", "/v1/users?page=2")
+        assert "x-maintenance-bypass" not in document["headers"]
+        assert document["headers"]["x-forwarded-for"] == "127.0.0.1"
+        assert "x-amz-meta-maintenance-page" not in bypassed.headers and "retry-after" not in bypassed.headers
+
+        by_cookie = http.get("/v1/users", headers={**client("curl"), "cookie": f"maintenance-bypass={token}; a=1"})
+        assert assert_stand_in(by_cookie, "GET", "/v1/users")["headers"]["cookie"] == "a=1"
+
+        webhook = http.post("/webhooks/stripe?id=7", content=b'{"type": "charge"}',
+                            headers={"content-type": "application/json"})
+        assert assert_stand_in(webhook, "POST", "/webhooks/stripe?id=7")["bodyBytes"] == 18
+
+        assert_json_contract(http.get("/v1/users?page=2", headers=client("curl")))
+        assert_json_contract(http.get("/v1/users", headers={**client("curl"), "x-maintenance-bypass": "x" * 43}))
+        page = http.get("/account", headers=client("Chromium 156 address-bar navigation"))
+        # The page object carries the marker (S3 returns its metadata); the function knows the page by
+        # it, turns the 200 into 503 and drops it.
+        assert page.status_code == 503 and "x-amz-meta-maintenance-page" not in page.headers
+        assert '<meta name="api-maintenance" content="on">' in page.text
+    assert [(entry["path"], entry["status"], entry["kind"]) for entry in served.log(6)] == [
+        ("/v1/users?page=2", "200", "live"), ("/v1/users", "200", "live"), ("/webhooks/stripe?id=7", "200", "live"),
+        ("/v1/users?page=2", "503", "JSON"), ("/v1/users", "503", "JSON"), ("/account", "503", "page")]
+
+
+def test_the_banners_curl_lines_get_past_the_page_with_the_token_and_the_path(tmp_path, serve):
+    served = serve(live_stack(tmp_path))
+    commands = [shlex.split(line) for line in served.banner if line.startswith("  curl ")]
+    whats = [line.strip() for line in served.banner if line.startswith("  # ")]
+    assert whats[3:] == ["# past the page with this run's bypass token: the live API's answer",
+                         "# a bypass path (bypassPaths): the live API's answer"]
+    curl = require_program("curl")
+    statuses = [subprocess.run([curl, *words[1:]], capture_output=True, text=True, timeout=30).stdout.split()[1]
+                for words in commands]
+    assert statuses == ["503", "503", "204", "200", "200"]
+    assert [entry["kind"] for entry in served.log(5)] == ["JSON", "page", "preflight", "live", "live"]
+
+
+def test_a_loopback_viewer_in_bypass_cidrs_reaches_the_live_api(tmp_path, serve):
+    served = serve(live_stack(tmp_path, cidrs=("127.0.0.1/32",)))
+    assert ("  bypass: viewer IPs in bypassCidrs: 127.0.0.1/32 (requests from this machine, 127.0.0.1, match)"
+            in served.banner)
+    assert_stand_in(httpx.get(served.url + "v1/users", headers=client("curl"), timeout=30), "GET", "/v1/users")
+    assert served.log(1)[0]["kind"] == "live"
+
+
+def test_the_pass_through_store_sends_everything_to_the_live_api(tmp_path, serve):
+    served = serve(live_stack(tmp_path), "--store", "pass-through")
+    assert served.banner[2] == ("live origin (liveOrigin): the store's mode is pass-through: "
+                                "every request goes to the live API")
+    assert not any("bypass" in line for line in served.banner)
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        assert_stand_in(http.get("/v1/users?page=2", headers=client("curl")), "GET", "/v1/users?page=2")
+        navigation = http.get("/account", headers=client("Chromium 156 address-bar navigation"))
+        assert_stand_in(navigation, "GET", "/account")
+    assert [entry["kind"] for entry in served.log(2)] == ["live", "live"]
+
+
+def test_live_url_gets_the_request_as_the_function_left_it(tmp_path, serve, live_api):
+    served = serve(live_stack(tmp_path), "--live", live_api.url)
+    assert served.banner[3] == f"  origin live: {live_api.url}, Host: {DOMAIN}"
+    token = banner_token(served)
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        answer = http.put("/v1/users/7?tag=a&tag=b&q=a+b&x=%2F", content=b'{"name": "Ada"}', headers={
+            "content-type": "application/json", "x-maintenance-bypass": token, "authorization": "Bearer t",
+            "x-forwarded-for": "192.0.2.1", "cookie": "a=1"})
+        # Chunked (a generator's body): read whole and forwarded.
+        chunked = http.post("/webhooks/stripe", content=(part for part in (b"chunk one, ", b"chunk two")))
+    # The live answer, untouched by the viewer-response function: its 200, its headers, both cookies.
+    assert (answer.status_code, answer.content) == (200, b'{"users": []}')
+    assert answer.headers["x-live"] == "yes" and "vary" not in answer.headers and "retry-after" not in answer.headers
+    assert answer.headers.get_list("set-cookie") == ["session=abc; Path=/; HttpOnly", "theme=dark"]
+    assert len(answer.headers.get_list("date")) == len(answer.headers.get_list("server")) == 1
+    assert chunked.status_code == 200
+    put, post = live_api.requests
+    assert (put["method"], put["target"], put["body"]) == ("PUT", "/v1/users/7?tag=a&tag=b&q=a+b&x=%2F", b'{"name": "Ada"}')
+    assert put["headers"]["host"] == DOMAIN
+    assert "x-maintenance-bypass" not in put["headers"]
+    assert (put["headers"]["authorization"], put["headers"]["content-type"], put["headers"]["cookie"]) == (
+        "Bearer t", "application/json", "a=1")
+    assert put["headers"]["x-forwarded-for"] == "192.0.2.1, 127.0.0.1"
+    assert (post["method"], post["target"], post["body"]) == ("POST", "/webhooks/stripe", b"chunk one, chunk two")
+    assert [entry["kind"] for entry in served.log(2)] == ["live", "live"]
+
+
+def test_a_live_error_answer_goes_out_as_the_live_api_sent_it(tmp_path, serve, live_api):
+    live_api.reply = Reply(404, {"content-type": "application/json"}, b'{"error": "no such user"}', "live")
+    served = serve(live_stack(tmp_path), "--live", live_api.url, "--store", "pass-through")
+    answer = httpx.get(served.url + "v1/users/8", timeout=30)
+    assert (answer.status_code, answer.content) == (404, b'{"error": "no such user"}')
+    assert served.log(1) == [{"method": "GET", "path": "/v1/users/8", "status": "404", "kind": "live"}]
+
+
+def test_a_dead_live_target_is_cloudfronts_502_and_the_log_says_why(tmp_path, serve):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    served = serve(live_stack(tmp_path), "--live", f"http://127.0.0.1:{port}", "--store", "pass-through")
+    answer = httpx.get(served.url + "v1/users", timeout=30)
+    assert answer.status_code == 502
+    assert "The request could not be satisfied." in answer.text
+    assert answer.headers["x-cache"] == "Error from cloudfront"
+    [entry] = served.log(1)
+    assert (entry["status"], entry["kind"].split(":")[0]) == ("502", "live origin error")
+    assert f"http://127.0.0.1:{port}: ConnectError: " in entry["kind"]
+
+
+def test_a_body_over_the_limit_is_refused_unread():
+    server = EdgeServer(lambda *request: pytest.fail("answered a body over the limit"), body_limit=10).start()
+    try:
+        with socket.create_connection((server.host, server.port), timeout=10) as connection:
+            connection.sendall(b"POST /webhooks/a HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n")
+            answer = connection.makefile("rb").read()
+        assert answer.startswith(b"HTTP/1.1 413 ")
+        assert answer.endswith(b"the request body is over 10 bytes, the most serve forwards\n")
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("options", [["--live", "http://127.0.0.1:9"], ["--store", "pass-through"]])
+def test_live_options_on_a_stack_without_live_origin_are_usage_errors(stack, options):
+    result = run_command("serve", stack, "--port", "0", *options)
+    assert result.returncode == 2
+    assert (f"error: {options[0]} models the live origin, which stack window does not have. "
+            "Fix: pulumi config set api-maintenance:liveOrigin true -s window") in result.stderr
+
+
+@pytest.mark.parametrize("url, message", [
+    ("ftp://x.example", "is not an http:// or https:// URL with a host"),
+    ("http://127.0.0.1:8080/v1", "give only scheme://host[:port]"),
+    ("http://127.0.0.1:http", "the port must be a number"),
+])
+def test_a_bad_live_url_is_a_usage_error(tmp_path, url, message):
+    result = run_command("serve", live_stack(tmp_path), "--port", "0", "--live", url)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_without_live_origin_the_banner_and_answers_are_as_before(stack, serve):
+    served = serve(stack)
+    assert not any("live" in line for line in served.banner[1:])
+
+
+@pytest.mark.parametrize("store, kinds", [
+    (STORE_MAINTENANCE, ["live", "live", "live", "JSON", "page"]),
+    (STORE_PASS_THROUGH, ["live", "live", "live", "live", "live"]),
+    (None, ["live", "live", "live", "JSON", "page"]),  # a missing key means maintenance
+])
+def test_in_both_engines_each_rule_picks_the_live_origin(tmp_path, store, kinds):
+    """serve's distribution (local_edge.py) in Node and njs: token, path, CIDR (the loopback viewer), neither."""
+    settings = dataclasses.replace(load_from_stack_file(live_stack(tmp_path, ("127.0.0.0/8",)), "window"),
+                                   bypass_token="t" * 40)
+    stand_in = StandInLiveApi()
+    origin = LiveOrigin(stand_in.url)
+    try:
+        answer = distribution(settings, live=origin, store_mode=store)
+
+        def kind(method, path, headers, viewer_ip="198.51.100.10", body=b""):
+            message = Message()
+            for name, value in headers.items():
+                message[name] = value
+            status, _, text = answer(method, path, message, viewer_ip, body)
+            if status == 200 and json.loads(text).get("standIn") == STAND_IN_SAYS:
+                document = json.loads(text)
+                assert document["host"] == DOMAIN and "x-maintenance-bypass" not in document["headers"]
+                assert document["bodyBytes"] == len(body)
+                return "live"
+            return "page" if text.startswith("<!") else "JSON"
+
+        navigation = client("Chromium 156 address-bar navigation")
+        assert [
+            kind("GET", "/v1/users", {"x-maintenance-bypass": "t" * 40}),
+            kind("POST", "/webhooks/stripe", {}, body=b"{}"),
+            kind("GET", "/v1/users", {}, viewer_ip="127.0.0.1"),
+            kind("GET", "/v1/users", {"x-maintenance-bypass": "u" * 40}),
+            kind("GET", "/account", navigation),
+        ] == kinds
+    finally:
+        origin.close()
+        stand_in.close()
+
+
+@pytest.mark.parametrize("engine", ["njs", "node"])
+def test_the_live_answer_goes_through_the_viewer_response_function_and_only_origin_live_exists(tmp_path, engine):
+    require_program(engine)
+    stand_in = StandInLiveApi()
+    origin = LiveOrigin(stand_in.url)
+    distribution_ = LocalDistribution(load_from_stack_file(live_stack(tmp_path), "window"), engine, live=origin)
+    try:
+        distribution_.engine.close()
+        distribution_.engine = Engine(engine, (
+            "import cf from 'cloudfront';\n"
+            "async function handler(e) {\n"
+            "  if (e.context.eventType === 'viewer-response') {\n"
+            "    e.response.headers['x-seen'] = { value: e.response.statusCode + ' ' + e.request.uri };\n"
+            "    return e.response;\n"
+            "  }\n"
+            "  cf.selectRequestOriginById(e.request.uri === '/elsewhere' ? 's3' : 'live', { hostHeader: 'h.example' });\n"
+            "  return e.request;\n"
+            "}\n"), {})
+        seen = distribution_.answer("GET", "/v1/users", Message(), "127.0.0.1")
+        assert (seen.status, seen.kind, seen.headers["x-seen"]) == (200, "live", "200 /v1/users")
+        assert json.loads(seen.body)["host"] == "h.example"
+        elsewhere = distribution_.answer("GET", "/elsewhere", Message(), "127.0.0.1")
+        assert (elsewhere.status, elsewhere.kind) == (503, FUNCTION_FAILED)
+        assert b"the function selected origin 's3', which the distribution does not have" in elsewhere.body
+    finally:
+        distribution_.close()
+        origin.close()
+        stand_in.close()
+
+
+def test_a_live_answer_keeps_its_encoding_and_a_head_answer_its_length(tmp_path, serve, live_api):
+
+    document = b'{"users": ["' + b"a" * 5000 + b'"]}'
+    live_api.reply = Reply(200, {"content-type": "application/json", "content-encoding": "gzip"},
+                           gzip.compress(document), "live")
+    served = serve(live_stack(tmp_path), "--live", live_api.url, "--store", "pass-through")
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        with http.stream("GET", "/v1/users", headers={"accept-encoding": "gzip"}) as answer:
+            raw = b"".join(answer.iter_raw())
+        head = http.head("/v1/users", headers={"accept-encoding": "gzip"})
+    assert answer.headers["content-encoding"] == "gzip" and gzip.decompress(raw) == document
+    assert live_api.requests[0]["headers"]["accept-encoding"] == "gzip"
+    assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", str(len(gzip.compress(document))))
+    assert [(entry["method"], entry["kind"]) for entry in served.log(2)] == [("GET", "live"), ("HEAD", "live")]

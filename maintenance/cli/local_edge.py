@@ -5,9 +5,13 @@ this same code, so what an operator sees and what the tests check cannot drift a
 
 What is modelled: the viewer-request function decides; an answer it generates goes out as it
 is; a request it forwards gets the bucket's one object, the page rendered from the settings,
-with the headers S3 sends for it, passed through the viewer-response function. What is not:
-CloudFront's own headers (Via, X-Cache, Age), its cache and compression, conditional and
-Range requests, and a header's repeated values (the function reads `value`, the first).
+with the headers S3 sends for it, passed through the viewer-response function. With
+`liveOrigin`, the function's store (its `mode` key) and origin `live`: a request the function
+sends there is forwarded as the function left it (method, path and query, headers, body, the
+Host it selected, X-Forwarded-For) to a live API (`LiveOrigin`: a URL, or serve's stand-in),
+whose answer goes through the viewer-response function too. What is not: CloudFront's own
+headers (Via, X-Cache, Age), its cache and compression, conditional and Range requests, and a
+request header's repeated values (the function reads `value`, the first).
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ from email.message import Message
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Callable, Optional
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from ..edge import ALLOWED_METHODS, PAGE_URI, render_function_code
+import httpx
+
+from ..edge import (
+    ALLOWED_METHODS, LIVE_ORIGIN_ID, PAGE_METADATA, PAGE_URI, STORE_MAINTENANCE, STORE_MODE_KEY, live_routing,
+    render_function_code,
+)
 from ..settings import Settings
 from ..site import OBJECT_CACHE_CONTROL, PAGE_CONTENT_TYPE, PAGE_TEMPLATE, page_object
 from .options import endpoint_text
@@ -40,9 +49,21 @@ from .options import endpoint_text
 ENGINES = {"njs": "njs", "node": "nodejs"}
 DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
 DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
-# Which answer a request got, for the log: the function's JSON, its preflight answer, or the bucket's page.
-JSON, PREFLIGHT, PAGE = "JSON", "preflight", "page"
+# Which answer a request got, for the log: the function's JSON, its preflight answer, the bucket's
+# page, or the live origin's answer (with liveOrigin).
+JSON, PREFLIGHT, PAGE, LIVE = "JSON", "preflight", "page", "live"
 FUNCTION_FAILED = "function error"
+LIVE_FAILED = "live origin error"  # CloudFront's own 502 or 504: the live origin did not answer
+TOO_LARGE = "body too large"  # serve's own limit on a body it forwards, not CloudFront's
+# The largest request body serve reads to forward: a local preview's bound, not a CloudFront quota.
+BODY_LIMIT = 16 * 1024 * 1024
+# CloudFront's default connection timeout to an origin is 10 seconds (CloudFront API, Origin,
+# ConnectionTimeout: "the default (if you don't specify otherwise) is 10 seconds"); serve waits as
+# long for a connection, and as long again for each read of the answer.
+LIVE_TIMEOUT = httpx.Timeout(10.0)
+# Hop-by-hop headers (RFC 9110, 7.6.1) and the framing that each hop sets for itself.
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+                        "upgrade", "content-length", "host"})
 
 # The engine's loop, after the function's code: one message a line on standard input (ASCII JSON,
 # so a read never splits a character), {"event": ..., "store": {...} or null}, one answer a line on
@@ -264,7 +285,9 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
-    kind: str  # JSON, PREFLIGHT, PAGE or FUNCTION_FAILED
+    kind: str  # JSON, PREFLIGHT, PAGE, LIVE, FUNCTION_FAILED, LIVE_FAILED or TOO_LARGE
+    note: str = ""  # why, for the log (a live origin that did not answer)
+    set_cookies: tuple[str, ...] = ()  # Set-Cookie lines, which one header each cannot hold in `headers`
 
 
 @dataclass(frozen=True)
@@ -282,70 +305,262 @@ class PageObject:
         # (Amazon S3 API Reference, Object, ETag: "Objects created by the PUT Object ... and are
         # encrypted by SSE-S3 or plaintext, have ETags that are an MD5 digest of their object data").
         etag = '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
-        return cls(body, {
+        headers = {
             "content-type": PAGE_CONTENT_TYPE,
             "cache-control": OBJECT_CACHE_CONTROL,
             "etag": etag,
             "last-modified": format_datetime(uploaded, usegmt=True),
-        })
+        }
+        if settings.live_origin:
+            # With liveOrigin the object carries user-defined metadata that marks it as the page, which
+            # S3 returns as an x-amz-meta-* header (Amazon S3 User Guide, "Working with object metadata",
+            # user-defined metadata: names begin with x-amz-meta-, and "when you retrieve the object
+            # using the REST API, this prefix is returned"). The viewer-response function leaves every
+            # other answer, the live API's, untouched.
+            headers.update({f"x-amz-meta-{name}": value for name, value in PAGE_METADATA.items()})
+        return cls(body, headers)
+
+
+@dataclass(frozen=True)
+class OriginAnswer:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]  # names in lower case, each value of a repeated header
+    body: bytes  # as sent: a Content-Encoding is passed on, not decoded
+
+
+class LiveOrigin:
+    """Origin `live`: the scheme, host and port of a URL, to which requests are forwarded with httpx.
+
+    The connection goes to the URL's host; Host, and the TLS server name with it, are what the
+    function selected (hostHeader), as CloudFront sends them, so a load balancer sees the API's name.
+    """
+
+    def __init__(self, url: str, timeout: httpx.Timeout = LIVE_TIMEOUT):
+        parts = urlsplit(url)
+        self.url = f"{parts.scheme}://{parts.netloc}"
+        self.host = parts.netloc
+        self._client = httpx.Client(timeout=timeout, trust_env=False)
+
+    def forward(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes,
+                host: str) -> "OriginAnswer":
+        """The origin's answer, its body as sent (not decoded); httpx.TransportError when there is none."""
+        request = httpx.Request(method, self.url + target, headers=[("host", host), *headers], content=body,
+                                extensions={"sni_hostname": host.rsplit(":", 1)[0]} if self.url.startswith("https:") else {})
+        response = self._client.send(request, stream=True)
+        try:
+            return OriginAnswer(response.status_code, response.reason_phrase,
+                                [(name.lower(), value) for name, value in response.headers.multi_items()],
+                                b"".join(response.iter_raw()))
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+STAND_IN_SAYS = ("This is not the live API: api-maintenance serve's stand-in for it answered. "
+                 "Give serve --live URL to forward to a real one.")
+
+
+class StandInLiveApi:
+    """serve's stand-in for the live API when no --live URL is given: an HTTP server on loopback that
+    answers every request 200 with JSON that says so and echoes what it got."""
+
+    def __init__(self):
+        self.server = EdgeServer(self._answer, ("127.0.0.1", 0), body_limit=BODY_LIMIT).start()
+        self.url = self.server.url.rstrip("/")
+
+    @staticmethod
+    def _answer(method: str, target: str, headers: Message, client: str, body: bytes) -> Reply:
+        document = {
+            "standIn": STAND_IN_SAYS,
+            "method": method,
+            "path": target,
+            "host": headers.get("Host"),
+            "headers": dict(sorted((name.lower(), value) for name, value in headers.items())),
+            "bodyBytes": len(body),
+        }
+        return Reply(200, {"content-type": "application/json; charset=utf-8", "cache-control": "no-store"},
+                     (json.dumps(document, indent=2) + "\n").encode(), LIVE)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def _field_values(fields_: dict) -> list[str]:
+    """A header's, cookie's or query parameter's values in an event: `value`, then any `multiValue`."""
+    found = []
+    for field in fields_.get("multiValue") or [fields_]:
+        found.append(field["value"])
+    return found
+
+
+def _query(querystring: dict) -> str:
+    return urlencode([(name, value) for name, field in querystring.items() for value in _field_values(field)],
+                     quote_via=quote)
+
+
+def _set_cookie_event(lines: list[str]) -> dict:
+    """Set-Cookie lines as the response event's cookies (Developer Guide, event structure: value and attributes)."""
+    found: dict[str, dict] = {}
+    for line in lines:
+        pair, _, attributes = line.partition(";")
+        name, _, value = pair.strip().partition("=")
+        cookie = {"value": value}
+        if attributes.strip():
+            cookie["attributes"] = attributes.strip()
+        if name in found:
+            found[name].setdefault("multiValue", [dict(found[name])]).append(cookie)
+        else:
+            found[name] = cookie
+    return found
+
+
+def _set_cookie_lines(cookies_: dict) -> tuple[str, ...]:
+    lines = []
+    for name, cookie in cookies_.items():
+        for each in cookie.get("multiValue") or [cookie]:
+            lines.append(f"{name}={each['value']}" + (f"; {each['attributes']}" if each.get("attributes") else ""))
+    return tuple(lines)
 
 
 class LocalDistribution:
-    """The stack's function on both viewer events, in one engine process, and the bucket's page."""
+    """The stack's function on both viewer events, in one engine process, the bucket's page and,
+    with liveOrigin, the function's store and origin `live`."""
 
-    def __init__(self, settings: Settings, engine: str, uploaded: Optional[datetime] = None):
-        """uploaded: when the page object was put in the bucket (default now), its Last-Modified."""
-        code = render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code)
+    def __init__(self, settings: Settings, engine: str, uploaded: Optional[datetime] = None,
+                 live: Optional[LiveOrigin] = None, store_mode: Optional[str] = STORE_MAINTENANCE):
+        """uploaded: when the page object was put in the bucket (default now), its Last-Modified.
+
+        With settings.live_origin: live is origin `live`, and store_mode the value of the store's
+        `mode` key (None: the key is missing). Without it both are ignored.
+        """
+        routing = live_routing(settings)
+        code = render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code,
+                                    live=routing)
         self.page = PageObject.from_settings(settings, uploaded or datetime.now(timezone.utc).replace(microsecond=0))
-        self.engine = Engine(engine, code)
+        if routing is None:
+            self.engine = Engine(engine, code)
+            self.live = None
+        else:
+            if live is None:
+                raise ValueError("a distribution with liveOrigin needs origin live")
+            self.engine = Engine(engine, code, {} if store_mode is None else {STORE_MODE_KEY: store_mode})
+            self.live = live
 
     def close(self) -> None:
         self.engine.close()
 
-    def answer(self, method: str, target: str, headers: Message, viewer_ip: str) -> Reply:
-        """The answer to one request: target is the request line's path and query."""
+    def answer(self, method: str, target: str, headers: Message, viewer_ip: str, body: bytes = b"") -> Reply:
+        """The answer to one request: target is the request line's path and query, body what it carried."""
         url = urlsplit(target)
         lowered: dict[str, str] = {}
         for name, value in headers.items():
             lowered.setdefault(name.lower(), value)
         request = request_object(method, url.path, lowered, dict(parse_qsl(url.query, keep_blank_values=True)))
         try:
-            return self._answer(request, viewer_ip)
+            return self._answer(request, url.query, headers, viewer_ip, body)
         except FunctionFailed as error:
             # CloudFront answers a function's execution error with 503 (Developer Guide, "HTTP 503
             # status code (Service Unavailable)", Lambda@Edge or CloudFront Function execution error).
             return Reply(503, {"content-type": "text/plain; charset=utf-8"},
                          f"The CloudFront function returned an execution error: {error}\n".encode(), FUNCTION_FAILED)
 
-    def _answer(self, request: dict, viewer_ip: str) -> Reply:
-        result = self.engine.handle(viewer_event("viewer-request", request, viewer_ip))
+    def _answer(self, request: dict, query: str, headers: Message, viewer_ip: str, body: bytes) -> Reply:
+        event = viewer_event("viewer-request", request, viewer_ip)
+        result, origin = self.engine.route(event)
         if "statusCode" in result:
             # The function answers a CORS preflight with 204, everything else with the 503 JSON
             # (whose HEAD answer has no body, so the body cannot tell them apart).
             kind = PREFLIGHT if result["statusCode"] == 204 else JSON
-            body = result.get("body", {}).get("data", "")
-            return Reply(result["statusCode"], headers_of(result), body.encode("utf-8"), kind)
+            data = result.get("body", {}).get("data", "")
+            return Reply(result["statusCode"], headers_of(result), data.encode("utf-8"), kind)
+        if origin is not None:
+            if self.live is None or origin.get("id") != LIVE_ORIGIN_ID:
+                raise FunctionFailed(f"the function selected origin {origin.get('id')!r}, which the distribution does not have")
+            # The query as the viewer sent it, unless the function changed it.
+            if result.get("querystring") != request["querystring"]:
+                query = _query(result.get("querystring") or {})
+            return self._forward(result, query, headers, viewer_ip, body, (origin.get("params") or {}).get("hostHeader"))
         if result["uri"] != PAGE_URI:
             raise FunctionFailed(f"the function forwarded {result['uri']}, which the bucket does not hold")
         response = response_object(200, "OK", self.page.headers)
         result = self.engine.handle(viewer_event("viewer-response", result, viewer_ip, response))
         return Reply(result["statusCode"], headers_of(result), self.page.body, PAGE)
 
+    def _forward(self, request: dict, query: str, viewer_headers: Message, viewer_ip: str, body: bytes,
+                 host: Optional[str]) -> Reply:
+        """Origin live's answer to the request as the function left it, through the viewer-response function."""
+        sent: list[tuple[str, str]] = []
+        for name, field in request["headers"].items():
+            if name not in HOP_BY_HOP and name != "x-forwarded-for":
+                sent += [(name, value) for value in _field_values(field)]
+        cookie = "; ".join(f"{name}={value}" for name, field in request.get("cookies", {}).items()
+                           for value in _field_values(field))
+        if cookie:
+            sent.append(("cookie", cookie))
+        # CloudFront adds the viewer's address to X-Forwarded-For, after any the viewer sent
+        # (Developer Guide, "Request and response behavior for custom origins", client IP addresses).
+        forwarded = viewer_headers.get("X-Forwarded-For")
+        sent.append(("x-forwarded-for", f"{forwarded}, {viewer_ip}" if forwarded else viewer_ip))
+        target = request["uri"] + (f"?{query}" if query else "")
+        try:
+            answer = self.live.forward(request["method"], target, sent, body, host or self.live.host)
+        except httpx.TimeoutException as error:
+            return _origin_failed(504, f"{self.live.url}: no answer in time ({type(error).__name__})")
+        except httpx.TransportError as error:
+            return _origin_failed(502, f"{self.live.url}: {type(error).__name__}: {error}")
+        received = answer.headers
+        kept: dict[str, str] = {}
+        for name, value in received:
+            if name in HOP_BY_HOP and not (name == "content-length" and request["method"] == "HEAD"):
+                continue
+            if name != "set-cookie":
+                kept[name] = f"{kept[name]}, {value}" if name in kept else value
+        set_cookies = [value for name, value in received if name == "set-cookie"]
+        if answer.status >= 400:
+            # No viewer-response function runs when the origin answers 400 or higher (Developer
+            # Guide, "Restrictions on all edge functions"; see edge.py).
+            return Reply(answer.status, kept, answer.body, LIVE, set_cookies=tuple(set_cookies))
+        response = {"statusCode": answer.status, "statusDescription": answer.reason,
+                    "headers": fields(kept), "cookies": _set_cookie_event(set_cookies)}
+        result = self.engine.handle(viewer_event("viewer-response", request, viewer_ip, response))
+        return Reply(result["statusCode"], headers_of(result), answer.body, LIVE,
+                     set_cookies=_set_cookie_lines(result.get("cookies") or {}))
+
+
+def _origin_failed(status: int, why: str) -> Reply:
+    """CloudFront's own error answer when the origin does not answer (Developer Guide, "HTTP 502 status
+    code (Bad Gateway)": it "couldn't connect to the origin server"; "HTTP 504 status code (Gateway Timeout)")."""
+    body = (f"<!DOCTYPE html><html><head><title>ERROR: The request could not be satisfied</title></head>"
+            f"<body><h1>{status} ERROR</h1><h2>The request could not be satisfied.</h2>"
+            f"<p>CloudFront wasn't able to connect to the origin.</p></body></html>\n")
+    return Reply(status, {"content-type": "text/html", "x-cache": "Error from cloudfront"}, body.encode(), LIVE_FAILED,
+                 note=why)
+
 
 # --- the HTTP server ----------------------------------------------------------------------
 
-Answer = Callable[[str, str, Message, str], Reply]  # method, target, headers, client address -> Reply
+Answer = Callable[..., Reply]  # method, target, headers, client address[, body] -> Reply
+
+
+class BodyTooLarge(Exception):
+    """A request body over the server's limit."""
 
 
 class EdgeServer:
     """An HTTP(S) server on a thread: `answer` gives each request's Reply; `log` hears of each one.
 
-    HTTP/1.1 with keep-alive, as browsers and API clients use it. A HEAD answer has no body; a
-    request's body is read and dropped (no function sees one).
+    HTTP/1.1 with keep-alive, as browsers and API clients use it. A HEAD answer has no body. With
+    body_limit, a request's body (Content-Length or chunked) is read up to that many bytes and given
+    to `answer` as a fifth argument, and a longer one is refused with 413 without being read;
+    without it, the body is read and dropped (no function sees one).
     """
 
     def __init__(self, answer: Answer, address: tuple[str, int] = ("127.0.0.1", 0),
-                 context: Optional[ssl.SSLContext] = None, log: Optional[Callable[[str, str, Reply], None]] = None):
+                 context: Optional[ssl.SSLContext] = None, log: Optional[Callable[[str, str, Reply], None]] = None,
+                 body_limit: Optional[int] = None):
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             # The headers and the body go out in two writes; with Nagle's algorithm the body waits
@@ -356,14 +571,34 @@ class EdgeServer:
                 return "maintenance-serve"
 
             def _respond(self):
-                self._drop_body()
-                reply = answer(self.command, self.path, self.headers, self.client_address[0])
-                self.send_response(reply.status)
+                if body_limit is None:
+                    self._drop_body()
+                    reply = answer(self.command, self.path, self.headers, self.client_address[0])
+                else:
+                    try:
+                        body = self._read_body(body_limit)
+                    except BodyTooLarge as error:
+                        self.close_connection = True  # the rest of the body is not read
+                        reply = Reply(413, {"content-type": "text/plain; charset=utf-8"},
+                                      f"{error}\n".encode(), TOO_LARGE, note=str(error))
+                    else:
+                        reply = answer(self.command, self.path, self.headers, self.client_address[0], body)
+                # The origin's own Server and Date, when it sent them, go out in place of this server's.
+                given = {name.lower() for name in reply.headers}
+                self.log_request(reply.status)
+                self.send_response_only(reply.status)
+                if "server" not in given:
+                    self.send_header("Server", self.version_string())
+                if "date" not in given:
+                    self.send_header("Date", self.date_time_string())
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
+                for line in reply.set_cookies:
+                    self.send_header("Set-Cookie", line)
                 # RFC 9110, 8.6: "A server MUST NOT send a Content-Length header field in any
-                # response with a status code of 1xx (Informational) or 204 (No Content)".
-                if reply.status != 204:
+                # response with a status code of 1xx (Informational) or 204 (No Content)". A HEAD
+                # answer forwarded from the live origin keeps the origin's.
+                if reply.status != 204 and "content-length" not in given:
                     self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 if self.command != "HEAD" and reply.status != 204:
@@ -385,6 +620,39 @@ class EdgeServer:
                     if not chunk:
                         break
                     remaining -= len(chunk)
+
+            def _read_body(self, limit: int) -> bytes:
+                too_large = BodyTooLarge(f"the request body is over {limit} bytes, the most serve forwards")
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    return self._read_chunked(limit, too_large)
+                try:
+                    length = int(self.headers.get("Content-Length") or 0)
+                except ValueError:
+                    self.close_connection = True
+                    return b""
+                if length > limit:
+                    raise too_large
+                return self.rfile.read(length) if length > 0 else b""
+
+            def _read_chunked(self, limit: int, too_large: BodyTooLarge) -> bytes:
+                # RFC 9112, 7.1: chunks of hexadecimal size (extensions after ";"), a 0 chunk, trailers, CRLF.
+                body = bytearray()
+                while True:
+                    line = self.rfile.readline(1024)
+                    try:
+                        size = int(line.split(b";")[0].strip(), 16)
+                    except ValueError:
+                        self.close_connection = True
+                        return bytes(body)
+                    if size == 0:
+                        break
+                    if len(body) + size > limit:
+                        raise too_large
+                    body += self.rfile.read(size)
+                    self.rfile.readline(1024)  # the chunk's CRLF
+                while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields, dropped
+                return bytes(body)
 
             def log_message(self, *args):
                 pass

@@ -4,12 +4,20 @@ Renders the edge function and the page from Pulumi.STACK.yaml as the program dep
 answers each request as the distribution does (local_edge.py): API clients get the 503 JSON,
 browsers the page, CORS preflights their answer. With --tls it serves HTTPS as the stack's
 domain, with a certificate from a throwaway CA, so that `preflight` can rehearse the switch.
+
+With liveOrigin it models the function's store (`mode`: maintenance, or pass-through with
+--store, as after `off`), the bypass rules and origin `live`: what the function sends there goes
+to --live URL, or to a stand-in live API on loopback that says it is one. The stack's bypass
+token is a secret serve cannot read, so each run makes a token of its own and shows it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
+import ipaddress
+import secrets
 import shlex
 import shutil
 import ssl
@@ -21,21 +29,32 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
-from ..settings import SWITCH_KEYS, Settings, SettingsError, load_from_stack_file
-from .answers import EXIT_READER_GONE, EXIT_USAGE, stop_writing_output
-from .local_edge import EdgeServer, LocalDistribution, NoEngine, Reply, engine_version, find_engine
+from urllib.parse import urlsplit
+
+from ..edge import BYPASS_COOKIE, BYPASS_HEADER, STORE_MAINTENANCE, STORE_PASS_THROUGH
+from ..settings import (
+    PROJECT, SECRET, SWITCH_KEYS, Settings, SettingsError, load_from_stack_file, read_stack_config, stack_file_path,
+)
+from .answers import EXIT_READER_GONE, EXIT_USAGE, shown, stop_writing_output
+from .local_edge import (
+    BODY_LIMIT, EdgeServer, LiveOrigin, LocalDistribution, NoEngine, Reply, StandInLiveApi, engine_version, find_engine,
+)
 from .options import add_cwd_argument, add_stack_argument, listen_port
 from .preflight import API_HEADERS, BROWSER_NAVIGATION_HEADERS, CORS_PREFLIGHT_HEADERS
 
 EXIT_CODES = """\
 exit codes:
   0    stopped
-  2    usage or config error (unknown stack, a bad stack file, a port in use, neither njs nor node installed)
+  2    usage or config error (unknown stack, a bad stack file, a port in use, neither njs nor node installed,
+       --live or --store on a stack without liveOrigin)
   130  interrupted (Ctrl-C), the usual way to stop it
   141  the log's reader went away (serve | head): it stops serving
 """
 # What the page and the JSON show: a secret here would be left out and its default shown instead.
+# (bypassToken is a secret serve never reads: with liveOrigin each run has a token of its own.)
 SHOWN_KEYS = ("message", "until", "contact", "retryAfter", "responseCode")
+# The rules serve models with liveOrigin: a secret one is left out, and the banner says so.
+RULE_KEYS = ("bypassCidrs", "bypassPaths")
 # How long the throwaway certificates last at least: a rehearsal, not a deployment, yet longer than
 # the 7 days under which preflight's tls check calls a certificate's renewal failed.
 CERTIFICATE_LIFETIME = timedelta(days=30)
@@ -118,22 +137,97 @@ def _shown(path: str) -> str:
     return "".join(c if " " < c < "\x7f" else f"\\x{ord(c):02x}" for c in path)
 
 
-def try_lines(url: str, curl_options: list[str]) -> list[str]:
-    """curl commands for each kind of client, with the headers `preflight` sends as each."""
+def try_lines(url: str, curl_options: list[str], live: Optional["Live"] = None) -> list[str]:
+    """curl commands for each kind of client, with the headers `preflight` sends as each; with a live
+    origin, one with this run's bypass token and one on the first bypass path."""
     def curl(method: str, path: str, headers: dict[str, str], what: str) -> str:
         words = ["curl", "-si", *curl_options] + (["-X", method] if method != "GET" else [])
         for name, value in headers.items():
             words += ["-H", f"{name}: {value}"]
         return f"  # {what}\n  {shlex.join(words + [url.rstrip('/') + path])}"
 
-    return [
+    if live is not None and live.store == STORE_PASS_THROUGH:
+        return [curl("GET", API_PATH, API_HEADERS, "an API call: the live API's answer, as every request gets after off")]
+    lines = [
         curl("GET", API_PATH, API_HEADERS, "an API call: 503 and the JSON"),
         curl("GET", NAVIGATION_PATH, BROWSER_NAVIGATION_HEADERS, "a browser navigation: the page"),
         curl("OPTIONS", API_PATH, CORS_PREFLIGHT_HEADERS, "a CORS preflight: 204 and its Access-Control-* headers"),
     ]
+    if live is not None:
+        lines.append(curl("GET", API_PATH, {**API_HEADERS, BYPASS_HEADER: live.token},
+                          "past the page with this run's bypass token: the live API's answer"))
+        if live.settings.bypass_paths:
+            lines.append(curl("POST", live.settings.bypass_paths[0], API_HEADERS,
+                              "a bypass path (bypassPaths): the live API's answer"))
+    return lines
 
 
-def banner(args: argparse.Namespace, settings: Settings, engine: str, server: EdgeServer, tls: Optional[Tls]) -> str:
+@dataclass
+class Live:
+    """What serve models with liveOrigin: the store's mode, the rules, this run's token, origin live."""
+
+    settings: Settings
+    store: str
+    token: str
+    origin: LiveOrigin
+    stand_in: Optional[StandInLiveApi]
+    secret_rules: tuple[str, ...]
+
+    def lines(self, viewer: str) -> list[str]:
+        settings = self.settings
+        if self.stand_in is not None:
+            where = (f"serve's stand-in for the live API at {self.stand_in.url}, which answers every request "
+                     "saying so (--live URL forwards to a real one)")
+        else:
+            where = self.origin.url
+        lines = [f"live origin (liveOrigin): the store's mode is {self.store}"
+                 + (" (--store pass-through models it after off)" if self.store == STORE_MAINTENANCE
+                    else ": every request goes to the live API"),
+                 f"  origin live: {where}, Host: {settings.domain}"]
+        if self.store == STORE_MAINTENANCE:
+            cidrs = ", ".join(settings.bypass_cidrs) or "none"
+            lines += [
+                f"  bypass: header {BYPASS_HEADER} or cookie {BYPASS_COOKIE} with this run's token {self.token} "
+                "(the stack's bypassToken is a secret serve cannot read)",
+                f"  bypass: viewer IPs in bypassCidrs: {cidrs}"
+                + (f" (requests from this machine, {viewer}, match)" if _in_cidrs(viewer, settings.bypass_cidrs) else ""),
+                f"  bypass: paths starting with bypassPaths: {', '.join(settings.bypass_paths) or 'none'}",
+            ]
+            lines += [f"  {key} is a secret in the stack file, which serve cannot read: none modelled"
+                      for key in self.secret_rules]
+        return lines
+
+    def close(self) -> None:
+        self.origin.close()
+        if self.stand_in is not None:
+            self.stand_in.close()
+
+
+def _in_cidrs(address: str, cidrs: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(cidr) for cidr in cidrs)
+
+
+def live_url(text: str) -> str:
+    """--live's URL: http or https, a host, an optional port, and no path, query or fragment."""
+    parts = urlsplit(text.strip())
+    try:
+        parts.port
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{shown(text)}: the port must be a number from 0 to 65535") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not an http:// or https:// URL with a host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)}: give only scheme://host[:port]; each request's path and query go after it")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def banner(args: argparse.Namespace, settings: Settings, engine: str, server: EdgeServer, tls: Optional[Tls],
+           live: Optional[Live] = None) -> str:
     version = engine_version(engine)
     if engine == "njs":
         runs = f"njs {version}, the engine closest to CloudFront's runtime"
@@ -142,15 +236,16 @@ def banner(args: argparse.Namespace, settings: Settings, engine: str, server: Ed
     host = _local_host(server.host)
     lines = [f"serving the maintenance answers of stack {args.stack} ({settings.domain}): "
              f"the edge function runs in {runs}"]
+    modelled = live.lines(host) if live is not None else []
     if tls is None:
         url = f"http://{'[' + host + ']' if ':' in host else host}:{server.port}/"
-        lines += [f"  {url}", "try:", *try_lines(url, [])]
+        lines += [f"  {url}", *modelled, "try:", *try_lines(url, [], live)]
     else:
         url = f"https://{settings.domain}:{server.port}/"
         connect = f"{'[' + host + ']' if ':' in host else host}:{server.port}"
         resolve = f"{settings.domain}:{server.port}:{host}"
-        lines += [f"  {url} at {connect}, certificate from a throwaway CA: {tls.ca_file}", "try:",
-                  *try_lines(url, ["--cacert", str(tls.ca_file), "--resolve", resolve])]
+        lines += [f"  {url} at {connect}, certificate from a throwaway CA: {tls.ca_file}", *modelled, "try:",
+                  *try_lines(url, ["--cacert", str(tls.ca_file), "--resolve", resolve], live)]
         cwd = [] if args.cwd == "." else ["--cwd", args.cwd]
         check = ["python", "-m", "maintenance", "preflight", args.stack, "--to", "maintenance",
                  "--connect", connect, "--cacert", str(tls.ca_file), *cwd]
@@ -165,6 +260,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=listen_port, default=8080, help="port to listen on (default 8080; 0: any free)")
     parser.add_argument("--tls", action="store_true",
                         help="serve HTTPS as the stack's domain, with a certificate from a throwaway CA")
+    parser.add_argument("--live", type=live_url, metavar="URL",
+                        help="with liveOrigin: forward what the function sends to origin live to this "
+                             "scheme://host[:port] (default: a stand-in live API on loopback that says it is one)")
+    parser.add_argument("--store", choices=(STORE_MAINTENANCE, STORE_PASS_THROUGH),
+                        help="with liveOrigin: the store's mode key (default maintenance, as during a window; "
+                             "pass-through as after off)")
     add_cwd_argument(parser)
 
 
@@ -175,6 +276,12 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, NoEngine) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if not settings.live_origin and (args.live is not None or args.store is not None):
+        given = "--live" if args.live is not None else "--store"
+        print(f"error: {given} models the live origin, which stack {args.stack} does not have. "
+              f"Fix: pulumi config set {PROJECT}:liveOrigin true -s {args.stack}, or leave out {given}",
+              file=sys.stderr)
+        return EXIT_USAGE
     printing = threading.Lock()
     reader_gone = threading.Event()
 
@@ -183,7 +290,8 @@ def run(args: argparse.Namespace) -> int:
             if reader_gone.is_set():
                 return
             try:
-                print(f"{datetime.now():%H:%M:%S} {method} {_shown(path)} -> {reply.status} {reply.kind}", flush=True)
+                kind = f"{reply.kind}: {reply.note}" if reply.note else reply.kind
+                print(f"{datetime.now():%H:%M:%S} {method} {_shown(path)} -> {reply.status} {kind}", flush=True)
             except BrokenPipeError:
                 # What read the log has gone (`serve | head`): stop, as a program whose output is closed does.
                 stop_writing_output()
@@ -191,10 +299,20 @@ def run(args: argparse.Namespace) -> int:
                 server.stop()
 
     tls = throwaway_tls(settings.domain, datetime.now(timezone.utc), settings.until) if args.tls else None
-    distribution = LocalDistribution(settings, engine)
+    live = start_live(args, settings) if settings.live_origin else None
+    try:
+        if live is not None:
+            distribution = LocalDistribution(live.settings, engine, live=live.origin, store_mode=live.store)
+        else:
+            distribution = LocalDistribution(settings, engine)
+    except BaseException:
+        if live is not None:
+            live.close()
+        raise
     try:
         try:
-            server = EdgeServer(distribution.answer, (args.host, args.port), tls.context if tls else None, log)
+            server = EdgeServer(distribution.answer, (args.host, args.port), tls.context if tls else None, log,
+                                body_limit=BODY_LIMIT if live is not None else None)
         except OSError as error:
             fix = ("give another with --port, or stop what uses it" if error.errno == errno.EADDRINUSE
                    else "give an address of this machine with --host, such as 127.0.0.1")
@@ -202,12 +320,25 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         try:
-            print(banner(args, settings, engine, server, tls), flush=True)
+            print(banner(args, settings, engine, server, tls, live), flush=True)
             server.serve_forever()
         finally:
             server.close()
     finally:
         distribution.close()
+        if live is not None:
+            live.close()
         if tls:
             shutil.rmtree(tls.folder, ignore_errors=True)
     return EXIT_READER_GONE if reader_gone.is_set() else 0
+
+
+def start_live(args: argparse.Namespace, settings: Settings) -> Live:
+    """Origin live (--live's URL, else a stand-in started here), the store's mode and this run's token."""
+    config = read_stack_config(stack_file_path(Path(args.cwd), args.stack))
+    secret_rules = tuple(key for key in RULE_KEYS if config.get(f"{PROJECT}:{key}") is SECRET)
+    token = secrets.token_urlsafe(32)  # 43 characters of A-Z, a-z, 0-9, _ and -, as bypassToken takes
+    stand_in = None if args.live is not None else StandInLiveApi()
+    origin = LiveOrigin(args.live if stand_in is None else stand_in.url)
+    return Live(dataclasses.replace(settings, bypass_token=token), args.store or STORE_MAINTENANCE, token, origin,
+                stand_in, secret_rules)
