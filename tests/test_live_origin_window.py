@@ -11,7 +11,7 @@ from commands import DOMAIN, LIVE_TARGET, stack_file
 from loopback_servers import closed_port
 from pulumi_stand_in import StandIn, project_copy
 # Fixtures: the test CA, the HTTPS servers on loopback, dnsmasq.
-from test_preflight import ca, cacert, live_api, serve  # noqa: F401
+from test_preflight import ca, cacert, edge, live_api, serve  # noqa: F401
 from test_status import dnsmasq  # noqa: F401
 from test_window import RECORD, STACK, record_target, stack_file_mode, switch
 from test_window_faults import Running
@@ -115,3 +115,19 @@ def test_message_on_a_live_origin_stack_changes_the_page_and_the_function_and_ke
     page = stand_in.deployed(STACK, "aws:s3/bucketObjectv2:BucketObjectv2")["inputs"]
     assert page["metadata"] == {"maintenance-page": "true"}
     assert store_mode(stand_in) == "maintenance"
+
+
+def test_on_moves_the_key_to_maintenance_before_the_record_and_says_what_passes(tmp_path, serve, cacert):
+    stand_in = deployed_live(tmp_path, maintenance=False)
+    distribution = stand_in.outputs(STACK)["distributionDomain"]
+    assert store_mode(stand_in) == "pass-through"
+    # The preflight asks the live-origin distribution (serve's model of it) for the maintenance answers.
+    local = serve(edge(stand_in.project_dir))
+    result = switch(stand_in, "on", "--yes", "--no-wait", "--connect", local.endpoint, "--cacert", cacert)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "  the store's mode key: pass-through -> maintenance" in lines
+    assert f"  the record {DOMAIN}: {LIVE_TARGET} -> {distribution}" in lines
+    assert ("note: the store's mode is maintenance: the distribution answers maintenance, and passes to the live "
+            "API only a request with the bypass token, from bypassCidrs or to bypassPaths") in lines
+    assert (stack_file_mode(stand_in), record_target(stand_in), store_mode(stand_in)) == ("true", distribution, "maintenance")

@@ -23,6 +23,7 @@ from loopback_servers import (
 )
 from maintenance.cli import preflight as preflight_command
 from maintenance.cli.bounded_http import BoundedResponse
+from maintenance.cli.local_edge import LiveOrigin
 from maintenance.cli.preflight import (
     Check, Target, TlsFailure, TooSlow, Unreachable, api_check, as_json, cors_check, live_check, navigation_check, report,
     run_checks, tls_check, url_path,
@@ -37,8 +38,13 @@ MARKER = '<meta name="api-maintenance" content="on">'
 
 
 def edge(folder, **changes):
-    """The maintenance distribution for the stack file in folder: the real function and page."""
-    return distribution(dataclasses.replace(load_from_stack_file(folder, "window"), **changes))
+    """The maintenance distribution for the stack file in folder: the real function and page.
+
+    A live-origin stack's origin `live` is a port nothing listens on: a request passed there gets
+    CloudFront's 502, which no preflight check expects.
+    """
+    settings = dataclasses.replace(load_from_stack_file(folder, "window"), **changes)
+    return distribution(settings, live=LiveOrigin(f"http://{closed_port()}") if settings.live_origin else None)
 
 
 def request_kind(method, headers) -> str:

@@ -190,12 +190,12 @@ def _up(args: argparse.Namespace, change: GuardedChange, plan: Path, mode: str, 
         return exit_code(pulumi.interrupted)
     print(f"updated: the record points at the {mode} target")
     if settings.live_origin:
-        print(f"note: {live_origin_note(mode, settings.domain)}")
+        print(f"note: {live_origin_note(mode)}")
     change.announce(args, mode, settings.until)
     return None
 
 
-def live_origin_note(mode: str, domain: str) -> str:
+def live_origin_note(mode: str) -> str:
     """What the distribution does now for the clients that still reach it (a live-origin stack)."""
     if mode == LIVE:
         return (f"the store's mode is {STORE_MODES[mode]}: a client that still reaches the distribution (DNS cached "
