@@ -9,15 +9,11 @@ from maintenance.edge import LIVE_ORIGIN_ID
 from maintenance.site import ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID, CACHING_OPTIMIZED_POLICY_ID, ORIGIN_ID
 from mock_aws import STACKS, MockProgram, balancer_dns_name
 from schema_check import SchemaChecker, check_limits
+from test_program import DISTRIBUTION, FUNCTION, LIVE, OBJECT
 
 STORE = "aws:cloudfront/keyValueStore:KeyValueStore"
 STORE_KEY = "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey"
 CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-FUNCTION = "aws:cloudfront/function:Function"
-RECORD = "aws:route53/record:Record"
-OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
-LIVE = {"production": "elb-production-boss", "integration": "elb-integration-boss"}
 TOKEN = "Q" * 43
 
 

@@ -31,6 +31,15 @@ def store_mode(stand_in: StandIn) -> str:
     return stand_in.deployed(STACK, STORE_KEY)["inputs"]["value"]
 
 
+def switched(result: subprocess.CompletedProcess, key: tuple[str, str], record: tuple[str, str]) -> list[str]:
+    """The lines of a switch that succeeded, having shown both changes the guard admits."""
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert f"  the store's mode key: {key[0]} -> {key[1]}" in lines
+    assert f"  the record {DOMAIN}: {record[0]} -> {record[1]}" in lines
+    return lines
+
+
 def off_arguments(serve, cacert) -> tuple[str, ...]:
     api = serve(live_api())
     return ("--connect", api.endpoint, "--cacert", cacert, "--path", "/health")
@@ -43,10 +52,7 @@ def test_off_moves_the_key_then_the_record_and_says_stale_clients_reach_the_live
     dns = dnsmasq({DOMAIN: LIVE_TARGET})
     result = switch(stand_in, "off", "--yes", *off_arguments(serve, cacert), "--nameserver", dns.endpoint,
                     "--resolver", dns.endpoint)
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
-    assert "  the store's mode key: maintenance -> pass-through" in lines
-    assert f"  the record {DOMAIN}: {distribution} -> {LIVE_TARGET}" in lines
+    lines = switched(result, ("maintenance", "pass-through"), (distribution, LIVE_TARGET))
     assert ("note: the store's mode is pass-through: a client that still reaches the distribution (DNS cached past "
             "its TTL, or a connection kept open) now gets the live API through it, not the 503") in lines
     assert lines[-1].startswith(f"done: {STACK} is in live (")
@@ -124,10 +130,7 @@ def test_on_moves_the_key_to_maintenance_before_the_record_and_says_what_passes(
     # The preflight asks the live-origin distribution (serve's model of it) for the maintenance answers.
     local = serve(edge(stand_in.project_dir))
     result = switch(stand_in, "on", "--yes", "--no-wait", "--connect", local.endpoint, "--cacert", cacert)
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
-    assert "  the store's mode key: pass-through -> maintenance" in lines
-    assert f"  the record {DOMAIN}: {LIVE_TARGET} -> {distribution}" in lines
+    lines = switched(result, ("pass-through", "maintenance"), (LIVE_TARGET, distribution))
     assert ("note: the store's mode is maintenance: the distribution answers maintenance, and passes to the live "
             "API only a request with the bypass token, from bypassCidrs or to bypassPaths") in lines
     assert (stack_file_mode(stand_in), record_target(stand_in), store_mode(stand_in)) == ("true", distribution, "maintenance")
