@@ -45,6 +45,10 @@ EVENT_TYPES = ("viewer-request", "viewer-response")
 # The page's key in the bucket: browsers are sent to it, so S3 answers 200 and CloudFront
 # caches that one object for every path and query string.
 PAGE_URI = "/index.html"
+# With a live origin the page has a key no API path uses, which the function never passes to the live API:
+# CloudFront's cache key holds no origin ("Understand the cache key": the distribution's domain, the URL
+# path, and what the cache policy adds), so an API answer at the page's path would be the page's object.
+LIVE_PAGE_URI = "/.api-maintenance/index.html"
 # How much of a hostile header the function reads: browsers' Accept fits in ~140 characters.
 ACCEPT_PREFIX = 512
 ACCEPT_RANGES = 16
@@ -63,6 +67,10 @@ PAGE_METADATA = {"maintenance-page": "true"}
 PAGE_MARKER_HEADER = "x-amz-meta-maintenance-page"
 BYPASS_HEADER = "x-maintenance-bypass"
 BYPASS_COOKIE = "maintenance-bypass"
+# A request carrying this header gets the maintenance answers whatever the store says: how `on`'s
+# preflight sees the real distribution answer maintenance while the store still says pass-through.
+# It only ever makes its own sender's answer a maintenance one.
+PREVIEW_HEADER = "x-maintenance-preview"
 
 _COMMENTED_CODE = """\
 var BODY = %(body)s;
@@ -309,12 +317,18 @@ function isToken(field) {
   return !!field && crypto.createHash("sha256").update(field.value.trim()).digest("hex") === TOKEN_SHA256;
 }
 
+// A path bypass holds for a plain path only: a dot segment, a percent-escape, a backslash or an empty
+// segment may name another path once the load balancer or the API normalises it (RFC 3986, 5.2.4
+// remove_dot_segments; 2.1 percent-encoding), so such a URI is passed by no prefix.
+var NOT_PLAIN = ["/.", "%%", "\\\\", "//"];
+
 function bypasses(request, ip) {
   if (TOKEN_SHA256 !== null && (isToken(request.headers[%(bypass_header)s]) || isToken(request.cookies[%(bypass_cookie)s]))) {
     return true;
   }
   if (inCidrs(ip)) return true;
-  for (var i = 0; i < PATHS.length; i++) if (request.uri.startsWith(PATHS[i])) return true;
+  for (var i = 0; i < NOT_PLAIN.length; i++) if (request.uri.indexOf(NOT_PLAIN[i]) >= 0) return false;
+  for (i = 0; i < PATHS.length; i++) if (request.uri.startsWith(PATHS[i])) return true;
   return false;
 }
 
@@ -335,7 +349,10 @@ async function handler(event) {
   try {
     mode = await kvsHandle.get(%(mode_key)s);
   } catch (e) {}
-  if (mode === %(store_pass_through)s || bypasses(request, event.viewer.ip)) {
+  // The page's own key and a preview are never passed: only the page fills that cache entry.
+  var passed = request.uri !== PAGE_URI && !request.headers[%(preview_header)s] &&
+    (mode === %(store_pass_through)s || bypasses(request, event.viewer.ip));
+  if (passed) {
     delete request.headers[%(bypass_header)s];
     delete request.cookies[%(bypass_cookie)s];
     // An origin already in the distribution, by its id, with the Host the live API's certificate
@@ -512,6 +529,11 @@ def _reason_phrase(status: int) -> str:
     return _RFC_9110_PHRASES.get(status, HTTPStatus(status).phrase)
 
 
+def page_uri(live_origin: bool) -> str:
+    """Where the function sends browsers: the page object's key, with a leading slash."""
+    return LIVE_PAGE_URI if live_origin else PAGE_URI
+
+
 def _js(value: object) -> str:
     # JSON is a JavaScript literal once U+2028 and U+2029 (line ends in ES5 strings) are
     # escaped. Other text stays UTF-8, which CloudFront's runtime takes in string literals
@@ -554,6 +576,7 @@ def render_function_code(message: str, until: datetime | None, retry_after: int,
     assert before + message_json + after == body and '"message": ' + message_json in body
     code = _LIVE_HEAD + _LIVE_CODE % {
         **values,
+        "page_uri": _js(LIVE_PAGE_URI),
         "body_before": _js(before),
         "message": _js(message),
         "body_after": _js(after),
@@ -564,6 +587,7 @@ def render_function_code(message: str, until: datetime | None, retry_after: int,
         "bypass_header": _js(BYPASS_HEADER),
         "bypass_cookie": _js(BYPASS_COOKIE),
         "page_marker": _js(PAGE_MARKER_HEADER),
+        "preview_header": _js(PREVIEW_HEADER),
         "store_maintenance": _js(STORE_MAINTENANCE),
         "store_pass_through": _js(STORE_PASS_THROUGH),
         "mode_key": _js(STORE_MODE_KEY),

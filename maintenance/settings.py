@@ -272,8 +272,9 @@ def notify_url(raw: str) -> str:
 BYPASS_RULES_MAX = 20
 BYPASS_PATH_MAX_LENGTH = 64
 _BYPASS_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
-# What a bypass path may hold: an absolute path's characters (RFC 3986, 3.3), no query or fragment.
-_BYPASS_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+# What a bypass path may hold: an absolute path's characters (RFC 3986, 3.3), no query or fragment, and
+# none of what the function refuses to pass by a prefix (a percent-escape, a dot segment, an empty one).
+_BYPASS_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
 
 
 def _bypass_token(raw: str) -> str:
@@ -314,10 +315,12 @@ def _cidr(text: str) -> str:
 
 
 def _bypass_path(text: str) -> str:
-    if len(text) > BYPASS_PATH_MAX_LENGTH or not _BYPASS_PATH.fullmatch(text):
+    if text == "/":
+        raise ValueError("must not hold / alone, which would pass every request: for no window, set maintenance false")
+    if (len(text) > BYPASS_PATH_MAX_LENGTH or not _BYPASS_PATH.fullmatch(text) or "//" in text or "/." in text):
         raise ValueError(
-            f"must be a list of URL path prefixes that start with / (at most {BYPASS_PATH_MAX_LENGTH} characters, "
-            f"no query), such as /webhooks/; {text[:70]!r} is not one"
+            f"must be a list of URL path prefixes that start with / (at most {BYPASS_PATH_MAX_LENGTH} characters: "
+            f"no query, no %-escape, no . or empty segment), such as /webhooks/; {text[:70]!r} is not one"
         )
     return text
 

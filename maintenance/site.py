@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from .edge import ALLOWED_METHODS, EVENT_TYPES, LIVE_ORIGIN_ID, PAGE_METADATA, PAGE_URI, live_routing, render_function_code
+from .edge import ALLOWED_METHODS, EVENT_TYPES, LIVE_ORIGIN_ID, PAGE_METADATA, live_routing, page_uri, render_function_code
 from .page import render_page
 from .settings import Settings
 
@@ -63,10 +63,10 @@ def page_object(template: Path, settings: Settings) -> tuple[str, str]:
     """The page's bucket key and body: the template rendered from settings.
 
     The page is the site's only object: its Content-Security-Policy lets it load nothing (it
-    carries its own style and script), and the edge function sends every browser to PAGE_URI and
+    carries its own style and script), and the edge function sends every browser to page_uri and
     answers everything else itself, so any other object could never be served.
     """
-    return PAGE_URI.lstrip("/"), render_page(template.read_text(encoding="utf-8"), settings.message, settings.until, settings.contact)
+    return page_uri(settings.live_origin).lstrip("/"), render_page(template.read_text(encoding="utf-8"), settings.message, settings.until, settings.contact)
 
 
 def fit(text: str, limit: int) -> str:

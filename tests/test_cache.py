@@ -169,6 +169,7 @@ def test_edge_ttl_follows_the_documented_table():
 #   Host, so the origin gets its own name as Host (the bucket's, as origin access control needs);
 #   the function's selectRequestOriginById('live', {hostHeader}) names the Host the live API gets.
 
+from maintenance.edge import LIVE_PAGE_URI, PAGE_URI  # noqa: E402
 from maintenance.site import ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID  # noqa: E402
 from edge_runtime import route  # noqa: E402
 from test_live_origin import CACHE_POLICY, live_program  # noqa: E402
@@ -219,11 +220,14 @@ class KeyedEdgeCache:
         self.answers = answers  # (origin id, forwarded request) -> the origin's Cache-Control
         self.expiry: dict[tuple, float] = {}
         self.origin_requests: dict[str, int] = {}
+        self.filled_by: dict[tuple, str] = {}  # which origin's answer each cache entry holds
+        self.collisions: list[tuple] = []  # entries one origin filled that a request to the other found
 
-    def key(self, origin: str, forwarded: dict) -> tuple:
+    def key(self, forwarded: dict) -> tuple:
+        # No origin in it: "the distribution's domain name and the URL path", and what the policy adds.
         headers = forwarded["headers"]
         return (
-            origin, forwarded["uri"],
+            forwarded["uri"],
             tuple(sorted((k, v["value"]) for k, v in forwarded["querystring"].items())) if self.policy.query_strings else (),
             tuple(sorted((k, v["value"]) for k, v in forwarded["cookies"].items())) if self.policy.cookies else (),
             tuple(headers.get(name, {"value": None})["value"] for name in self.policy.headers),
@@ -233,9 +237,12 @@ class KeyedEdgeCache:
     def view(self, forwarded: dict, selected: dict | None, at: float) -> str:
         assert "statusCode" not in forwarded, "the function answered instead of the cache"
         origin = selected["id"] if selected else self.default_origin
-        cache_key = self.key(origin, forwarded)
+        cache_key = self.key(forwarded)
+        if self.filled_by.get(cache_key, origin) != origin:
+            self.collisions.append(cache_key)
         if at < self.expiry.get(cache_key, -math.inf):
             return origin
+        self.filled_by[cache_key] = origin
         self.origin_requests[origin] = self.origin_requests.get(origin, 0) + 1
         self.expiry[cache_key] = at + edge_ttl_from(self.answers(origin, forwarded), self.policy.ttl)
         return origin
@@ -254,7 +261,8 @@ def test_edge_ttl_with_a_minimum_of_0_obeys_the_origin():
 def test_with_a_live_origin_page_views_with_cookies_and_authorization_still_cost_one_s3_request_per_max_age():
     code, objects, policy, behavior, _ = declared_live()
     assert policy.cookies and "authorization" in policy.headers and policy.query_strings
-    ttl = edge_ttl_from(objects["index.html"], policy.ttl)
+    page_key = LIVE_PAGE_URI.lstrip("/")
+    ttl = edge_ttl_from(objects[page_key], policy.ttl)
     assert ttl == 60
     events = []
     for n in range(300):
@@ -264,7 +272,7 @@ def test_with_a_live_origin_page_views_with_cookies_and_authorization_still_cost
         events.append(request_event("GET", PATHS[n % len(PATHS)].split("?")[0], headers, querystring={"n": str(n)}))
     results, selected = route(code, events, store={"mode": "maintenance"})
     for window in (1, 3):
-        cache = KeyedEdgeCache(policy, behavior["targetOriginId"], lambda origin, forwarded: objects["index.html"])
+        cache = KeyedEdgeCache(policy, behavior["targetOriginId"], lambda origin, forwarded: objects[page_key])
         for n, (forwarded, origin) in enumerate(zip(results, selected)):
             assert cache.view(forwarded, origin, at=n * window * ttl / len(results)) == "maintenance-bucket"
         assert cache.origin_requests == {"maintenance-bucket": window}, f"{len(results)} views over {window * ttl} s"
@@ -298,3 +306,23 @@ def test_with_a_live_origin_each_origin_gets_its_own_host():
     # To the live API: the API's own name, which its certificate covers, not the load balancer's DNS name.
     assert selected[1] == {"id": "live", "params": {"hostHeader": "api.integration.theboss.io"}}
     assert origins["live"].endswith(".elb.amazonaws.com")
+
+
+def test_with_a_live_origin_the_page_s_cache_entry_never_holds_an_api_answer_nor_the_reverse():
+    """Outside a window an API client may ask for any path, the page's own included; the entry the page
+    fills must hold the page only, or page views after `on` could get the API's answer (and the reverse)."""
+    code, objects, policy, behavior, _ = declared_live(maintenance="false")
+    api = {"accept": "application/json", "accept-encoding": "gzip, deflate, br"}
+    browser = {**BROWSERS[0].headers, "accept-encoding": "gzip, deflate, br"}
+    passed = [request_event("GET", uri, api, querystring={}) for uri in (LIVE_PAGE_URI, PAGE_URI, "/", "/v1/users")]
+    results, selected = route(code, passed, store={"mode": "pass-through"})
+    navigations = [request_event("GET", uri, browser, querystring={}) for uri in ("/", PAGE_URI, "/v1/users")]
+    pages, page_selected = route(code, navigations, store={"mode": "maintenance"})
+    cache = KeyedEdgeCache(policy, behavior["targetOriginId"], lambda origin, forwarded: "public, max-age=60")
+    for n, (forwarded, origin) in enumerate(zip(results + pages, selected + page_selected)):
+        if "statusCode" not in forwarded:  # the function's own answers never reach the cache
+            cache.view(forwarded, origin, at=n)
+    # The page's own key is never passed, even in pass-through: an API client gets the 503 there.
+    assert (selected[0], results[0]["statusCode"]) == (None, 503)
+    assert selected[1:] == [{"id": "live", "params": {"hostHeader": "api.integration.theboss.io"}}] * 3
+    assert cache.collisions == []

@@ -15,7 +15,7 @@ import pytest
 from edge_runtime import headers_of, request_event, request_object, response_event, route, run
 from maintenance.edge import (
     ALLOWED_METHODS, BYPASS_COOKIE, BYPASS_HEADER, FUNCTION_SIZE_LIMIT, LIVE_ORIGIN_ID, FunctionTooLarge, PAGE_MARKER_HEADER,
-    PAGE_METADATA, PAGE_URI, STORE_MAINTENANCE, STORE_MODE_KEY, STORE_PASS_THROUGH, LiveRouting, live_routing,
+    LIVE_PAGE_URI, PAGE_METADATA, PAGE_URI, PREVIEW_HEADER, STORE_MAINTENANCE, STORE_MODE_KEY, STORE_PASS_THROUGH, LiveRouting, live_routing,
     render_function_code, response_body,
 )
 from maintenance.cli.local_edge import Engine
@@ -547,7 +547,9 @@ def test_without_a_bypass_every_request_is_answered_as_today(store):
     # cannot be read, or a missing key, means maintenance (get() returns an error for a missing key).
     today = run(DEFAULT_CODE, [json.loads(json.dumps(event)) for event in ALL_TODAY])
     results, selected = live_route([json.loads(json.dumps(event)) for event in ALL_TODAY], store=store)
-    assert results == today
+    # The page has its own key with a live origin (edge.LIVE_PAGE_URI): all else is today's.
+    assert [answer.get("uri") for answer in results if "uri" in answer] == [LIVE_PAGE_URI] * sum("uri" in t for t in today)
+    assert results == [{**answer, "uri": LIVE_PAGE_URI} if "uri" in answer else answer for answer in today]
     assert selected == [None] * len(ALL_TODAY)
 
 
@@ -557,7 +559,7 @@ def test_a_navigation_to_the_page_loses_its_cookies_and_authorization():
                                                 "authorization": "Bearer abc"})
     [forwarded], [selected] = live_route([event])
     assert selected is None
-    assert forwarded["uri"] == PAGE_URI
+    assert forwarded["uri"] == LIVE_PAGE_URI
     assert forwarded["cookies"] == {}
     assert "authorization" not in forwarded["headers"]
     assert headers_of(forwarded) == {"host": "api.theboss.io", **NAVIGATION}
@@ -677,6 +679,32 @@ def test_a_uri_that_starts_with_a_path_goes_to_live(uri, passes):
     assert selected == ([TO_LIVE] * 2 if passes else [None] * 2)
     if passes:
         assert [result["uri"] for result in results] == [uri, uri]
+
+
+@pytest.mark.parametrize("uri", ["/webhooks/../admin", "/webhooks/./x", "/webhooks/%2e%2e/admin", "/webhooks/..%2fadmin",
+                                 "/webhooks/x\\..\\..\\admin", "/webhooks//admin", "/health/.."])
+def test_a_path_that_a_normalisation_could_turn_into_another_is_passed_by_no_prefix(uri):
+    events = [request_event("POST", uri, {"content-type": "application/json"}, viewer_ip=OUTSIDE),
+              request_event("POST", uri, {BYPASS_HEADER: LIVE_TOKEN}, viewer_ip=OUTSIDE),
+              request_event("POST", uri, {}, viewer_ip="203.0.113.9")]
+    results, selected = live_route(events)
+    # Not by its prefix; the token and the CIDR still pass it, as they pass any path.
+    assert selected == [None, TO_LIVE, TO_LIVE]
+    assert results[0]["statusCode"] == 503
+
+
+@pytest.mark.parametrize("store", [PASS_THROUGH_MODE, MAINTENANCE_MODE])
+def test_a_preview_gets_the_maintenance_answers_whatever_the_store_says(store):
+    # How on's preflight sees the real distribution answer maintenance while the store still says pass-through.
+    preview = {PREVIEW_HEADER: "1"}
+    events = [request_event("GET", "/v1/users", {"accept": "application/json", **preview}, viewer_ip=OUTSIDE),
+              request_event("GET", "/v1/users", {**NAVIGATION, **preview}, viewer_ip=OUTSIDE),
+              request_event("POST", "/webhooks/x", {BYPASS_HEADER: LIVE_TOKEN, **preview}, viewer_ip="203.0.113.9"),
+              request_event("GET", "/v1/users", {"accept": "application/json"}, viewer_ip=OUTSIDE)]
+    results, selected = live_route(events, store=store)
+    assert selected[:3] == [None, None, None]
+    assert results[0]["statusCode"] == 503 and results[1]["uri"] == LIVE_PAGE_URI and results[2]["statusCode"] == 503
+    assert selected[3] == (TO_LIVE if store is PASS_THROUGH_MODE else None)
 
 
 def test_pass_through_sends_every_request_to_live_as_sent():

@@ -127,8 +127,9 @@ def test_on_moves_the_key_to_maintenance_before_the_record_and_says_what_passes(
     stand_in = deployed_live(tmp_path, maintenance=False)
     distribution = stand_in.outputs(STACK)["distributionDomain"]
     assert store_mode(stand_in) == "pass-through"
-    # The preflight asks the live-origin distribution (serve's model of it) for the maintenance answers.
-    local = serve(edge(stand_in.project_dir))
+    # The preflight asks the live-origin distribution (serve's model of it, its store as deployed: pass-through)
+    # for the maintenance answers, which its preview header gets.
+    local = serve(edge(stand_in.project_dir, store_mode=store_mode(stand_in)))
     result = switch(stand_in, "on", "--yes", "--no-wait", "--connect", local.endpoint, "--cacert", cacert)
     lines = switched(result, ("pass-through", "maintenance"), (LIVE_TARGET, distribution))
     assert ("note: the store's mode is maintenance: the distribution answers maintenance, and passes to the live "

@@ -28,7 +28,7 @@ from maintenance.cli.preflight import (
     Check, Target, TlsFailure, TooSlow, Unreachable, api_check, as_json, cors_check, live_check, navigation_check, report,
     run_checks, tls_check, url_path,
 )
-from maintenance.edge import ALLOWED_METHODS
+from maintenance.edge import ALLOWED_METHODS, STORE_MAINTENANCE
 from maintenance.settings import SettingsError, load_from_stack_file, parse_settings
 from requirements import require_program
 from test_page import CHROMIUM_ARGS
@@ -37,14 +37,15 @@ EXPIRES = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30,
 MARKER = '<meta name="api-maintenance" content="on">'
 
 
-def edge(folder, **changes):
+def edge(folder, store_mode: str = STORE_MAINTENANCE, **changes):
     """The maintenance distribution for the stack file in folder: the real function and page.
 
     A live-origin stack's origin `live` is a port nothing listens on: a request passed there gets
-    CloudFront's 502, which no preflight check expects.
+    CloudFront's 502, which no preflight check expects; store_mode is its store's `mode` key.
     """
     settings = dataclasses.replace(load_from_stack_file(folder, "window"), **changes)
-    return distribution(settings, live=LiveOrigin(f"http://{closed_port()}") if settings.live_origin else None)
+    live = LiveOrigin(f"http://{closed_port()}") if settings.live_origin else None
+    return distribution(settings, live=live, store_mode=store_mode)
 
 
 def request_kind(method, headers) -> str:

@@ -360,11 +360,15 @@ def test_without_live_origin_there_are_no_bypass_rules():
     ("bypassCidrs", '["203.0.113.0/24", 7]', "must be a list of CIDRs"),
     ("bypassCidrs", "[203.0.113.0/24]", "must be a list of CIDRs"),
     ("bypassCidrs", json.dumps([f"10.0.{n}.0/24" for n in range(21)]), "must hold at most 20 CIDRs, not 21"),
-    ("bypassPaths", "webhooks/", "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; 'webhooks/' is not one"),
-    ("bypassPaths", "/hooks?x=1", "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; '/hooks?x=1' is not one"),
-    ("bypassPaths", "/a b", "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; '/a b' is not one"),
-    ("bypassPaths", "/" + "p" * 64, "must be a list of URL path prefixes that start with / (at most 64 characters, no query), such as /webhooks/; '/" + "p" * 64 + "' is not one"),
+    ("bypassPaths", "webhooks/", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; 'webhooks/' is not one"),
+    ("bypassPaths", "/hooks?x=1", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks?x=1' is not one"),
+    ("bypassPaths", "/a b", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/a b' is not one"),
+    ("bypassPaths", "/" + "p" * 64, "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/" + "p" * 64 + "' is not one"),
     ("bypassPaths", json.dumps([f"/p{n}" for n in range(21)]), "must hold at most 20 path prefixes, not 21"),
+    ("bypassPaths", "/hooks/%2e", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks/%2e' is not one"),
+    ("bypassPaths", "/hooks/../admin", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks/../admin' is not one"),
+    ("bypassPaths", "/hooks//x", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks//x' is not one"),
+    ("bypassPaths", "/", "must not hold / alone, which would pass every request: for no window, set maintenance false"),
 ])
 def test_a_bad_live_origin_value_is_one_problem_naming_the_key_and_the_fix(key, raw, problem):
     with pytest.raises(SettingsError) as failure:

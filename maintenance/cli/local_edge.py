@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 import httpx
 
 from ..edge import (
-    ALLOWED_METHODS, LIVE_ORIGIN_ID, PAGE_METADATA, PAGE_URI, STORE_MAINTENANCE, STORE_MODE_KEY, live_routing,
+    ALLOWED_METHODS, LIVE_ORIGIN_ID, PAGE_METADATA, STORE_MAINTENANCE, STORE_MODE_KEY, live_routing,
     render_function_code,
 )
 from ..settings import Settings
@@ -292,14 +292,15 @@ class Reply:
 
 @dataclass(frozen=True)
 class PageObject:
-    """The bucket's one object as S3 serves it: the body and the headers of a GET."""
+    """The bucket's one object as S3 serves it: its key, the body and the headers of a GET."""
 
+    key: str
     body: bytes
     headers: dict[str, str]
 
     @classmethod
     def from_settings(cls, settings: Settings, uploaded: datetime) -> "PageObject":
-        _, page = page_object(PAGE_TEMPLATE, settings)
+        key, page = page_object(PAGE_TEMPLATE, settings)
         body = page.encode("utf-8")
         # The bucket encrypts with SSE-S3 and the page is one PUT, so its ETag is the MD5 of the body
         # (Amazon S3 API Reference, Object, ETag: "Objects created by the PUT Object ... and are
@@ -318,7 +319,7 @@ class PageObject:
             # using the REST API, this prefix is returned"). The viewer-response function leaves every
             # other answer, the live API's, untouched.
             headers.update({f"x-amz-meta-{name}": value for name, value in PAGE_METADATA.items()})
-        return cls(body, headers)
+        return cls(key, body, headers)
 
 
 @dataclass(frozen=True)
@@ -483,7 +484,7 @@ class LocalDistribution:
             if result.get("querystring") != request["querystring"]:
                 query = _query(result.get("querystring") or {})
             return self._forward(result, query, headers, viewer_ip, body, (origin.get("params") or {}).get("hostHeader"))
-        if result["uri"] != PAGE_URI:
+        if result["uri"] != "/" + self.page.key:
             raise FunctionFailed(f"the function forwarded {result['uri']}, which the bucket does not hold")
         response = response_object(200, "OK", self.page.headers)
         result = self.engine.handle(viewer_event("viewer-response", result, viewer_ip, response))

@@ -18,6 +18,7 @@ from typing import Optional
 
 import httpx
 
+from ..edge import PREVIEW_HEADER
 from ..settings import Settings, SettingsError, load_from_stack_file
 from .answers import (
     EXIT_USAGE, LIVE, MAINTENANCE, classify_http, has_page_marker, is_maintenance_json, report_error, shown,
@@ -125,10 +126,11 @@ def _root_cause(error: BaseException) -> BaseException:
 class Prober:
     """Sends requests to the target as the domain: SNI and Host are the domain, the address is the target's."""
 
-    def __init__(self, domain: str, target: Target, path: str, context: ssl.SSLContext, timeout: float):
+    def __init__(self, domain: str, target: Target, path: str, context: ssl.SSLContext, timeout: float,
+                 headers: Optional[dict[str, str]] = None):
         self.domain, self.target, self.path, self.timeout = domain, target, path, timeout
         self.url = f"https://{target}{path}"
-        self.client = BoundedClient(context, timeout, headers={"User-Agent": USER_AGENT})
+        self.client = BoundedClient(context, timeout, headers={"User-Agent": USER_AGENT, **(headers or {})})
 
     def close(self) -> None:
         self.client.close()
@@ -364,7 +366,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:  # what is checked, before a dead target keeps the operator waiting for --timeout
         print(heading(args.to, settings, target), flush=True)
     path = args.path or (settings.live_path if args.to == LIVE else "/")
-    prober = Prober(settings.domain, target, path, context, args.timeout)
+    # A live-origin distribution passes every request to the live API while its store says pass-through,
+    # as it does until `on` has run: the preview header gets its maintenance answers all the same (edge.py).
+    preview = {PREVIEW_HEADER: "1"} if settings.live_origin and args.to == MAINTENANCE else {}
+    prober = Prober(settings.domain, target, path, context, args.timeout, preview)
     try:
         checks, code = run_checks(args.to, settings, prober)
     finally:
