@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parseaddr
 from pathlib import Path
@@ -80,11 +80,12 @@ class Settings:
     until: Optional[datetime]
     retry_after: int
     contact: Optional[str]
-    notify_url: Optional[str]
+    # Credentials (CREDENTIALS): never in a repr, so a traceback or a debug print cannot show them.
+    notify_url: Optional[str] = field(repr=False)
     operator_policies: bool
     live_path: str
     live_origin: bool
-    bypass_token: Optional[str]
+    bypass_token: Optional[str] = field(repr=False)
     bypass_cidrs: tuple[str, ...]
     bypass_paths: tuple[str, ...]
     region: Optional[str]

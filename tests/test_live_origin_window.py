@@ -106,6 +106,8 @@ def test_on_again_with_the_key_out_of_step_is_not_already_there(tmp_path, serve,
     # It goes on to the preflight, which finds no distribution there, instead of saying there is nothing to do.
     assert result.returncode == 3, result.stdout + result.stderr
     assert "already there" not in result.stdout and "stopped: preflight exit 3, nothing changed" in result.stdout
+    assert (f"Pulumi.{STACK}.yaml already says maintenance, not all deployed yet (the store's mode key says "
+            "pass-through): finishing the switch") in result.stdout.splitlines()
 
 
 def test_message_on_a_live_origin_stack_changes_the_page_and_the_function_and_keeps_the_store(tmp_path):

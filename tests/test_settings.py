@@ -426,3 +426,9 @@ def test_a_live_origin_function_over_10_kb_is_refused_as_a_setting_naming_what_t
     assert problem.startswith("api-maintenance: the edge function's code would be ")
     assert "bytes, over CloudFront's 10240: shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20)" in problem
     assert problem.endswith("Fix: pulumi config set message 'Back at 06:00 UTC.' -s dev")
+
+
+def test_no_credential_is_in_the_settings_repr():
+    settings = parse_settings({**LIVE, "bypassToken": TOKEN, "notifyUrl": "https://hooks.example.com/services/T0/B0/x"}, "dev")
+    assert (settings.bypass_token, settings.notify_url) == (TOKEN, "https://hooks.example.com/services/T0/B0/x")
+    assert TOKEN not in repr(settings) and "hooks.example.com" not in repr(settings)

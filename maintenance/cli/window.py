@@ -111,7 +111,8 @@ def _switch(args: argparse.Namespace, mode: str, settings: Settings, change: Gua
         _last_line("already there, nothing to do", stack, mode, timings, following)
         return EXIT_DONE
     if settings.mode == mode:
-        print(f"{change.stack_file} already says {mode}, not all deployed yet: finishing the switch")
+        behind = "" if store_agrees else f" (the store's mode key says {state.store_mode})"
+        print(f"{change.stack_file} already says {mode}, not all deployed yet{behind}: finishing the switch")
 
     with timings.step("preflight"):
         code = _run_preflight(args, mode)
