@@ -494,15 +494,25 @@ def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
         region=region if isinstance(region, str) else None,
         **{field.attribute: values.get(key, field.default) for key, field in _FIELDS.items()},
     )
-    if settings.live_origin:
-        # The live origin's function carries the message and every bypass rule: the costliest message
-        # with most rules at their longest is refused here, before CloudFront's API would refuse it.
-        try:
-            render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code,
-                                 live_routing(settings))
-        except FunctionTooLarge as error:
-            raise SettingsError([f"{PROJECT}: {error}. Fix: {_fix('message', stack)}"]) from None
+    if problem := function_size_problem(settings):
+        raise SettingsError([problem])
     return settings
+
+
+def function_size_problem(settings: Settings) -> Optional[str]:
+    """Why these settings' edge function is over CloudFront's size limit, or None.
+
+    Only with the live origin, whose function carries the message and every bypass rule: the costliest
+    message with most rules at their longest is refused here, before CloudFront's API would refuse it.
+    """
+    if not settings.live_origin:
+        return None
+    try:
+        render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code,
+                             live_routing(settings))
+    except FunctionTooLarge as error:
+        return f"{PROJECT}: {error}. Fix: {_fix('message', settings.stack)}"
+    return None
 
 
 def _runtime_config() -> dict[str, object]:

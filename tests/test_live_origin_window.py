@@ -137,3 +137,19 @@ def test_on_moves_the_key_to_maintenance_before_the_record_and_says_what_passes(
     assert ("note: the store's mode is maintenance: the distribution answers maintenance, and passes to the live "
             "API only a request with the bypass token, from bypassCidrs or to bypassPaths") in lines
     assert (stack_file_mode(stand_in), record_target(stand_in), store_mode(stand_in)) == ("true", distribution, "maintenance")
+
+
+def test_message_that_would_take_the_live_function_over_10_kb_is_refused_before_anything_changes(tmp_path):
+    paths = ", ".join(f'"/{n:02d}' + "x" * 61 + '"' for n in range(20))
+    cidrs = ", ".join(f'"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff{n:02x}/127"' for n in range(0, 40, 2))
+    extra = (f'  api-maintenance:liveOrigin: "true"\n  api-maintenance:bypassPaths: [{paths}]\n'
+             f'  api-maintenance:bypassCidrs: [{cidrs}]\n')
+    project = stack_file(project_copy(tmp_path), maintenance=True, extra=extra)
+    stand_in = StandIn(project, tmp_path / "backend")
+    stand_in.deploy(STACK)
+    before = (project / f"Pulumi.{STACK}.yaml").read_bytes()
+    result = switch(stand_in, "message", "a" + "\x01" * 498 + "z", "--no-until", "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "error: api-maintenance: the edge function's code would be " in result.stderr
+    assert "shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20)" in result.stderr
+    assert (project / f"Pulumi.{STACK}.yaml").read_bytes() == before and not stand_in.ran("preview")

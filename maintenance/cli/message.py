@@ -10,11 +10,12 @@ published function.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
-from ..settings import parse_value
+from ..settings import Settings, function_size_problem, parse_value
 from . import PROGRAM
 from .answers import EXIT_USAGE, MAINTENANCE, shown
 from .change import (
@@ -84,8 +85,13 @@ def _values(args: argparse.Namespace) -> dict[str, Optional[str]]:
     return values
 
 
-def _publish(args: argparse.Namespace, mode: str, until: Optional[datetime], change: GuardedChange) -> int:
-    stack, timings = args.stack, change.timings
+def _publish(args: argparse.Namespace, settings: Settings, change: GuardedChange) -> int:
+    stack, timings, mode, until = args.stack, change.timings, settings.mode, settings.until
+    new_until = parse_value("until", args.until) if args.until else None if args.no_until else until
+    # With a live origin the function carries the bypass rules too: the new text must leave it within 10 KB.
+    if problem := function_size_problem(dataclasses.replace(settings, message=args.text, until=new_until)):
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     state = change.pulumi.state()
     if problem := cut_off_problem(state, stack):
         print(f"refused: {problem}")
@@ -127,7 +133,7 @@ def _publish(args: argparse.Namespace, mode: str, until: Optional[datetime], cha
             print(f"{stopped.outcome} ({timings}); next: {stopped.next_command(f'{PROGRAM} message {stack} ...')}")
             return stopped.exit_code
     change.keep()
-    change.announce(args, mode, parse_value("until", args.until) if args.until else None if args.no_until else until)
+    change.announce(args, mode, new_until)
     signum = change.pulumi.interrupted
     interrupted = f"interrupted ({signal_name(signum)}), the update finished: " if signum else ""
     print(f"{interrupted}published ({timings}): the page reaches readers within {PAGE_BOUND_SECONDS} s; the API's JSON "
@@ -143,4 +149,4 @@ def run(args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_USAGE
-    return run_guarded(args, MESSAGE, lambda settings, change: _publish(args, settings.mode, settings.until, change))
+    return run_guarded(args, MESSAGE, lambda settings, change: _publish(args, settings, change))
