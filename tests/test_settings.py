@@ -321,6 +321,11 @@ def test_a_value_is_shown_whole_up_to_60_characters():
 # --- the live origin's settings ----------------------------------------------------------------
 
 LIVE = {**BASE, "liveOrigin": "true"}
+
+
+def not_a_path(raw: str) -> str:
+    return (f"must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . "
+            f"or empty segment), such as /webhooks/; {raw!r} is not one")
 TOKEN = "aB3_-" * 8  # 40 characters of the allowed ones
 
 
@@ -360,14 +365,14 @@ def test_without_live_origin_there_are_no_bypass_rules():
     ("bypassCidrs", '["203.0.113.0/24", 7]', "must be a list of CIDRs"),
     ("bypassCidrs", "[203.0.113.0/24]", "must be a list of CIDRs"),
     ("bypassCidrs", json.dumps([f"10.0.{n}.0/24" for n in range(21)]), "must hold at most 20 CIDRs, not 21"),
-    ("bypassPaths", "webhooks/", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; 'webhooks/' is not one"),
-    ("bypassPaths", "/hooks?x=1", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks?x=1' is not one"),
-    ("bypassPaths", "/a b", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/a b' is not one"),
-    ("bypassPaths", "/" + "p" * 64, "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/" + "p" * 64 + "' is not one"),
+    ("bypassPaths", "webhooks/", not_a_path("webhooks/")),
+    ("bypassPaths", "/hooks?x=1", not_a_path("/hooks?x=1")),
+    ("bypassPaths", "/a b", not_a_path("/a b")),
+    ("bypassPaths", "/" + "p" * 64, not_a_path("/" + "p" * 64)),
     ("bypassPaths", json.dumps([f"/p{n}" for n in range(21)]), "must hold at most 20 path prefixes, not 21"),
-    ("bypassPaths", "/hooks/%2e", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks/%2e' is not one"),
-    ("bypassPaths", "/hooks/../admin", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks/../admin' is not one"),
-    ("bypassPaths", "/hooks//x", "must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . or empty segment), such as /webhooks/; '/hooks//x' is not one"),
+    ("bypassPaths", "/hooks/%2e", not_a_path("/hooks/%2e")),
+    ("bypassPaths", "/hooks/../admin", not_a_path("/hooks/../admin")),
+    ("bypassPaths", "/hooks//x", not_a_path("/hooks//x")),
     ("bypassPaths", "/", "must not hold / alone, which would pass every request: for no window, set maintenance false"),
 ])
 def test_a_bad_live_origin_value_is_one_problem_naming_the_key_and_the_fix(key, raw, problem):
