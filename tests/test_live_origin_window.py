@@ -116,7 +116,8 @@ def test_message_on_a_live_origin_stack_changes_the_page_and_the_function_and_ke
     result = switch(stand_in, "message", text, "--no-until", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "  the page object page-index.html: content" in lines
+    # The page's own key with a live origin (edge.LIVE_PAGE_URI), in the resource's name.
+    assert "  the page object page-.api-maintenance/index.html: content" in lines
     assert "  the edge function maintenance-responses: code" in lines
     code = stand_in.deployed(STACK, "aws:cloudfront/function:Function")["inputs"]["code"]
     assert text in code and code.startswith("import cf from 'cloudfront';")
