@@ -39,7 +39,9 @@ from typing import Optional
 
 from .page import utc_iso
 
-FUNCTION_SIZE_LIMIT = 10 * 1024
+# CloudFront Developer Guide, Quotas, CloudFront Functions: "Maximum function size 10 KB", not said to be
+# 10,000 or 10,240 bytes: the stricter reading, so no code this program accepts can be refused by the API.
+FUNCTION_SIZE_LIMIT = 10_000
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 EVENT_TYPES = ("viewer-request", "viewer-response")
 # The page's key in the bucket: browsers are sent to it, so S3 answers 200 and CloudFront
@@ -253,14 +255,14 @@ function handler(event) {
 """
 
 
-# The live variant's first lines, as CloudFront documents them (Developer Guide, "Helper methods for
-# key value stores": `import cf from 'cloudfront'; const kvsHandle = cf.kvs();` in the first lines;
-# "Helper methods for origin modification": the import, with runtime 2.0). crypto is a built-in module
-# of runtime 2.0 ("JavaScript runtime 2.0 features for CloudFront Functions", Built-in modules).
+# The live variant's first lines, as CloudFront documents them ("Helper methods for origin modification":
+# `import cf from 'cloudfront'` "in the first line of the function code", runtime 2.0). crypto is a built-in
+# module of runtime 2.0 ("JavaScript runtime 2.0 features for CloudFront Functions", Built-in modules).
+# The store's handle, cf.kvs(), is taken in the handler's try (see there), not here as the Guide's example
+# does: a module-level error would fail every request, the maintenance answers too.
 _LIVE_HEAD = """\
 import cf from 'cloudfront';
 import crypto from 'crypto';
-const kvsHandle = cf.kvs();
 """
 
 _COMMENTED_LIVE_CODE = """\
@@ -345,9 +347,10 @@ async function handler(event) {
   }
   var request = event.request, mode = %(store_maintenance)s;
   // get() "will return an error when the key that you requested doesn't exist" (Developer Guide,
-  // "Helper methods for key value stores"): that, or any other error, means maintenance.
+  // "Helper methods for key value stores"): that, or any other error, means maintenance; so does a
+  // cf.kvs() that fails, as it would for a function with no store associated.
   try {
-    mode = await kvsHandle.get(%(mode_key)s);
+    mode = await cf.kvs().get(%(mode_key)s);
   } catch (e) {}
   // The page's own key and a preview are never passed: only the page fills that cache entry.
   var passed = request.uri !== PAGE_URI && !request.headers[%(preview_header)s] &&
@@ -357,8 +360,9 @@ async function handler(event) {
     delete request.cookies[%(bypass_cookie)s];
     // An origin already in the distribution, by its id, with the Host the live API's certificate
     // names (Developer Guide, "Helper methods for origin modification": origins can be changed "on
-    // viewer request CloudFront Functions only"; selectRequestOriginById(origin_id, {hostHeader}) as
-    // issue 22 gives it: that section's text was not at hand, so a real run on integration settles it).
+    // viewer request CloudFront Functions only"; selectRequestOriginById(origin_id, {origin_overrides}),
+    // whose hostHeader (for custom origins) "can't include a colon" or be an IP address, up to 253
+    // characters, and is the TLS server name too when no sni is given).
     cf.selectRequestOriginById(%(origin_id)s, { hostHeader: HOST });
     return request;
   }
@@ -379,7 +383,7 @@ _LITERAL = re.compile(r'("(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\[[^\]\n]*\
 _WORD_CHARACTER = re.compile(r"[A-Za-z0-9_$]")
 _RESERVED = {"do", "if", "in", "for", "let", "new", "try", "var", "int", "NaN"}
 # Names the code must keep: the handler CloudFront calls, and what the module's first lines import.
-_KEPT_NAMES = {"handler", "cf", "crypto", "kvsHandle"}
+_KEPT_NAMES = {"handler", "cf", "crypto"}
 
 
 def _squeeze(code: str) -> str:

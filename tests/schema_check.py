@@ -328,8 +328,8 @@ def _code_bytes(name: str, inputs: dict, outputs: dict) -> Optional[int]:
 LIMITS = (
     Limit(FUNCTION, "name length", lambda n, i, o: len(_physical_name(n, i, o)), 64,
           "CloudFront API CreateFunction; pulumi-aws cloudfront.Function `name` docstring: 1 to 64 characters"),
-    Limit(FUNCTION, "code size in bytes", _code_bytes, 10 * 1024,
-          "CloudFront Developer Guide, Quotas, CloudFront Functions: maximum function size 10 KB"),
+    Limit(FUNCTION, "code size in bytes", _code_bytes, 10_000,
+          "CloudFront Developer Guide, Quotas, CloudFront Functions: maximum function size 10 KB (read as 10,000 bytes)"),
     Limit(FUNCTION, "comment length", _text_length("comment"), 128,
           "CloudFront API Reference, FunctionConfig: the comment cannot be longer than 128 characters"),
     Limit(DISTRIBUTION, "comment length", _text_length("comment"), 128,

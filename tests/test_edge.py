@@ -531,7 +531,7 @@ def test_the_token_is_in_the_code_only_as_its_sha256():
 
 
 def test_the_live_code_begins_as_cloudfront_documents_its_modules():
-    assert LIVE_CODE.startswith("import cf from 'cloudfront';\nimport crypto from 'crypto';\nconst kvsHandle = cf.kvs();\n")
+    assert LIVE_CODE.startswith("import cf from 'cloudfront';\nimport crypto from 'crypto';\n")
     assert re.search(r"\basync function handler\(\w+\)\{", LIVE_CODE)  # the name CloudFront calls
 
 
@@ -540,8 +540,8 @@ ALL_TODAY = ([request_event(method, headers=headers) for method, headers in API_
              + [preflight("https://app.example.com"), preflight(asked_headers=None)])
 
 
-@pytest.mark.parametrize("store", [MAINTENANCE_MODE, None, {}, {STORE_MODE_KEY: "Pass-Through"}],
-                         ids=["maintenance", "store error", "no mode key", "an unknown mode"])
+@pytest.mark.parametrize("store", [MAINTENANCE_MODE, None, False, {}, {STORE_MODE_KEY: "Pass-Through"}],
+                         ids=["maintenance", "store error", "no store associated", "no mode key", "an unknown mode"])
 def test_without_a_bypass_every_request_is_answered_as_today(store):
     # The same answers as the function without the live origin, for every case above; a store that
     # cannot be read, or a missing key, means maintenance (get() returns an error for a missing key).
@@ -725,7 +725,7 @@ def test_a_bypass_works_when_the_store_cannot_be_read():
     events = [request_event(headers={BYPASS_HEADER: LIVE_TOKEN}, viewer_ip=OUTSIDE),
               request_event(viewer_ip="203.0.113.9"), request_event(uri="/webhooks/x", viewer_ip=OUTSIDE),
               request_event(headers={"accept": "application/json"}, viewer_ip=OUTSIDE)]
-    for store in (None, {}):
+    for store in (None, False, {}):
         _, selected = live_route(events, store=store)
         assert selected == [TO_LIVE, TO_LIVE, TO_LIVE, None]
 
@@ -809,7 +809,7 @@ def test_the_live_code_fits_at_the_longest_settings_with_a_message_of_500_four_b
 def test_past_the_size_limit_the_live_code_is_refused_with_the_numbers():
     # 500 characters that each cost 6 bytes in a string literal (U+2028 must be escaped in ES5), with every
     # bypass rule at its longest: 10603 bytes, 363 too many. Said before CloudFront's API would refuse it.
-    with pytest.raises(FunctionTooLarge, match=r"would be \d+ bytes, over CloudFront's 10240: shorten the message"):
+    with pytest.raises(FunctionTooLarge, match=r"would be \d+ bytes, over CloudFront's 10000: shorten the message"):
         render_function_code("\u2028" * MESSAGE_MAX_LENGTH, UNTIL, 86400, 503, LONGEST_LIVE)
 
 
@@ -869,3 +869,27 @@ def test_the_cloudfront_stub_models_the_store_and_the_origin_choice():
     assert selected == [None, None, {"id": "live", "params": {"hostHeader": "a.example"}}]
     results, _ = route(STUB_PROBE, events[:1], store=None)
     assert results == [{"error": True}]
+    results, _ = route(STUB_PROBE, events[:1], store=False)  # no store associated: cf.kvs() itself fails
+    assert results == [{"error": True}]
+
+
+OVERRIDE_PROBE = """import cf from 'cloudfront';
+function handler(event) {
+  try { cf.selectRequestOriginById("live", event.overrides); return {chosen: true}; }
+  catch (error) { return {refused: String(error)}; }
+}
+"""
+
+
+def test_the_cloudfront_stub_takes_only_the_origin_overrides_aws_documents():
+    # "Helper methods for origin modification", selectRequestOriginById: origin_overrides holds hostHeader,
+    # sni and allowedCertificateNames; a host header or SNI "can't include a colon (:) and can't be an IP
+    # address" and "can be up to 253 characters".
+    events = [{"overrides": overrides} for overrides in (
+        {"hostHeader": "api.example.com", "sni": "api.example.com", "allowedCertificateNames": ["*.example.com"]},
+        {"hostheader": "api.example.com"}, {"host": "api.example.com"}, {"hostHeader": "api.example.com:443"},
+        {"hostHeader": "203.0.113.9"}, {"sni": "a" * 254}, {"hostHeader": ""},
+    )]
+    results, selected = route(OVERRIDE_PROBE, events, store={})
+    assert results[0] == {"chosen": True} and selected[0]["params"] == events[0]["overrides"]
+    assert all("refused" in result for result in results[1:]) and selected[1:] == [None] * 6

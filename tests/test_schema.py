@@ -209,7 +209,7 @@ def test_an_explicit_acl_in_an_owner_enforced_bucket_fails_and_none_passes():
 
 @pytest.mark.parametrize("token, inputs, expected", [
     (FUNCTION, {**FUNCTION_INPUTS, "name": "f" * 65}, "planted: name length: 65 is over AWS's limit of 64"),
-    (FUNCTION, {**FUNCTION_INPUTS, "code": "x" * 10241}, "planted: code size in bytes: 10241 is over AWS's limit of 10240"),
+    (FUNCTION, {**FUNCTION_INPUTS, "code": "x" * 10001}, "planted: code size in bytes: 10001 is over AWS's limit of 10000"),
     (FUNCTION, {**FUNCTION_INPUTS, "comment": "c" * 129}, "planted: comment length: 129 is over AWS's limit of 128"),
     (DISTRIBUTION, {"comment": "c" * 129}, "planted: comment length: 129 is over AWS's limit of 128"),
     (ACCESS_CONTROL, {"name": "n" * 65}, "planted: name length: 65 is over AWS's limit of 64"),
@@ -227,7 +227,7 @@ def test_each_aws_limit_fails_one_over(token, inputs, expected):
 
 
 def test_each_aws_limit_passes_at_its_maximum():
-    assert problems(FUNCTION, {**FUNCTION_INPUTS, "name": "f" * 64, "code": "x" * 10240, "comment": "c" * 128}) == []
+    assert problems(FUNCTION, {**FUNCTION_INPUTS, "name": "f" * 64, "code": "x" * 10000, "comment": "c" * 128}) == []
     assert problems(IAM_POLICY, {"policy": "{" + " x" * 6142 + "}", "description": "d" * 1000}) == []
 
 

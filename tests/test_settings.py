@@ -429,7 +429,7 @@ def test_a_live_origin_function_over_10_kb_is_refused_as_a_setting_naming_what_t
         parse_settings({**values, "message": "\x01" * 500}, "dev")
     [problem] = failure.value.problems
     assert problem.startswith("api-maintenance: the edge function's code would be ")
-    assert "bytes, over CloudFront's 10240: shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20)" in problem
+    assert "bytes, over CloudFront's 10000: shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20)" in problem
     assert problem.endswith("Fix: pulumi config set message 'Back at 06:00 UTC.' -s dev")
 
 

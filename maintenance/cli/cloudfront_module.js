@@ -3,18 +3,20 @@
 // file is the module both engines import.
 //
 // The host sets, before each event:
-//   globalThis.cloudfrontModel = {store: {key: value, ...} or null, selected: null}
-// store null means the key value store cannot be read; selected receives the origin the function chose.
+//   globalThis.cloudfrontModel = {store: {key: value, ...}, null or false, selected: null}
+// store null means the key value store cannot be read (get() fails); false, that the function has no
+// store associated (cf.kvs() itself fails); selected receives the origin the function chose.
 //
-// CloudFront Developer Guide, "Helper methods for key value stores": the code begins
-// `import cf from 'cloudfront'; const kvsHandle = cf.kvs();`; get("key", options) returns "a promise that
-// resolves to a value in the format requested" (format string by default, or json, or bytes), and "will
-// return an error when the key that you requested doesn't exist in the associated key value store".
-// exists("key") resolves to true or false.
+// CloudFront Developer Guide, "Helper methods for key value stores": `const kvsHandle = cf.kvs();`, then
+// get("key", options) returns "a promise that resolves to a value in the format requested" (format string by
+// default, or json, or bytes), and "will return an error when the key that you requested doesn't exist in
+// the associated key value store". exists("key") resolves to true or false.
 // "Helper methods for origin modification": origins change "on viewer request CloudFront Functions only";
-// selectRequestOriginById(origin_id, {hostHeader: ...}) selects an origin already defined in the
-// distribution (the parameters as issue 22 gives them). What a second call does is not known here: the
-// model refuses it, so the function is held to one choice per event.
+// selectRequestOriginById(origin_id, {origin_overrides}) selects an origin already defined in the
+// distribution, and origin_overrides can hold hostHeader, sni and allowedCertificateNames; hostHeader and
+// sni "can't include a colon (:) and can't be an IP address", and "can be up to 253 characters". The model
+// refuses any other override, or such a name. What a second call does is not documented: the model refuses
+// it, so the function is held to one choice per event.
 
 function model() {
   var current = globalThis.cloudfrontModel;
@@ -30,6 +32,7 @@ function read(key) {
 }
 
 function kvs() {
+  if (model().store === false) throw new Error("no key value store is associated with the function");
   return {
     get: function (key, options) {
       return new Promise(function (resolve) {
@@ -55,8 +58,21 @@ function selectRequestOriginById(id, params) {
   if (typeof id !== "string" || id === "") throw new Error("selectRequestOriginById: the origin id must be a string");
   if (current.selected) throw new Error("selectRequestOriginById: an origin was already selected for this event");
   var copy = {};
-  if (params) for (var name in params) if (Object.prototype.hasOwnProperty.call(params, name)) copy[name] = params[name];
+  if (params) for (var name in params) if (Object.prototype.hasOwnProperty.call(params, name)) {
+    if (OVERRIDES.indexOf(name) < 0) throw new Error("selectRequestOriginById: " + name + " is no origin override");
+    if (name !== "allowedCertificateNames") checkHostName(name, params[name]);
+    copy[name] = params[name];
+  }
   current.selected = { id: id, params: copy };
+}
+
+var OVERRIDES = ["hostHeader", "sni", "allowedCertificateNames"];
+
+function checkHostName(name, value) {
+  if (typeof value !== "string" || value === "" || value.length > 253 || value.indexOf(":") >= 0 ||
+      /^[0-9.]+$/.test(value)) {
+    throw new Error("selectRequestOriginById: " + name + " must be a host name of at most 253 characters, not " + value);
+  }
 }
 
 export default { kvs: kvs, selectRequestOriginById: selectRequestOriginById };
