@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import shlex
 import signal
 import socket
@@ -379,11 +380,12 @@ BYPASS_PATH = "/webhooks/"
 OTHER_CIDRS = ("203.0.113.0/24", "2001:db8::/32")  # neither holds the loopback viewer
 
 
-def live_stack(folder: Path, cidrs=OTHER_CIDRS) -> Path:
+def live_stack(folder: Path, cidrs=OTHER_CIDRS, token=True) -> Path:
     return stack_file(folder, maintenance=True, extra=(
         f"  api-maintenance:message: {json.dumps(MESSAGE, ensure_ascii=False)}\n"
         f"  api-maintenance:until: \"{UNTIL:%Y-%m-%dT%H:%M:%SZ}\"\n"
         "  api-maintenance:liveOrigin: \"true\"\n"
+        + ("  api-maintenance:bypassToken:\n    secure: v1:c2VjcmV0:AAAA\n" if token else "") +
         f"  api-maintenance:bypassPaths:\n    - {BYPASS_PATH}\n"
         "  api-maintenance:bypassCidrs:\n" + "".join(f"    - \"{cidr}\"\n" for cidr in cidrs)
     ))
@@ -478,6 +480,18 @@ def test_the_banners_curl_lines_get_past_the_page_with_the_token_and_the_path(tm
     assert [entry["kind"] for entry in served.log(5)] == ["JSON", "page", "preflight", "live", "live"]
 
 
+def test_without_a_bypass_token_in_the_stack_no_token_passes(tmp_path, serve):
+    # The distribution's function then holds no token digest (edge.py: TOKEN_SHA256 null): serve makes none.
+    served = serve(live_stack(tmp_path, token=False))
+    assert "  bypass: by token, none (the stack has no bypassToken)" in served.banner
+    assert not any("token" in line for line in served.banner if line.startswith("  # "))
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        for token in ("x" * 43, secrets.token_urlsafe(32)):
+            assert_json_contract(http.get("/v1/users", headers={**client("curl"), "x-maintenance-bypass": token}))
+        webhook = http.post("/webhooks/stripe", content=b"{}", headers={"content-type": "application/json"})
+        assert_stand_in(webhook, "POST", "/webhooks/stripe")
+
+
 def test_a_loopback_viewer_in_bypass_cidrs_reaches_the_live_api(tmp_path, serve):
     served = serve(live_stack(tmp_path, cidrs=("127.0.0.1/32",)))
     assert ("  bypass: viewer IPs in bypassCidrs: 127.0.0.1/32 (requests from this machine, 127.0.0.1, match)"
@@ -545,6 +559,19 @@ def test_a_dead_live_target_is_cloudfronts_502_and_the_log_says_why(tmp_path, se
     [entry] = served.log(1)
     assert (entry["status"], entry["kind"].split(":")[0]) == ("502", "live origin error")
     assert f"http://127.0.0.1:{port}: ConnectError: " in entry["kind"]
+
+
+def test_the_live_origin_waits_for_an_answer_as_long_as_cloudfront_does():
+    # CloudFront waits 30 s for an origin's answer by default (API Reference, OriginReadTimeout), longer
+    # than it waits for a connection (10 s, ConnectionTimeout): an API that answers in 11 s reaches its client.
+    slow = EdgeServer(lambda *request: time.sleep(11) or Reply(200, {}, b"slow but there", "live")).start()
+    origin = LiveOrigin(slow.url)
+    try:
+        answer = origin.forward("GET", "/v1/report", [], b"", DOMAIN)
+        assert (answer.status, answer.body) == (200, b"slow but there")
+    finally:
+        origin.close()
+        slow.close()
 
 
 def test_a_body_over_the_limit_is_refused_unread():

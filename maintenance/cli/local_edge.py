@@ -57,10 +57,10 @@ LIVE_FAILED = "live origin error"  # CloudFront's own 502 or 504: the live origi
 TOO_LARGE = "body too large"  # serve's own limit on a body it forwards, not CloudFront's
 # The largest request body serve reads to forward: a local preview's bound, not a CloudFront quota.
 BODY_LIMIT = 16 * 1024 * 1024
-# CloudFront's default connection timeout to an origin is 10 seconds (CloudFront API, Origin,
-# ConnectionTimeout: "the default (if you don't specify otherwise) is 10 seconds"); serve waits as
-# long for a connection, and as long again for each read of the answer.
-LIVE_TIMEOUT = httpx.Timeout(10.0)
+# CloudFront's defaults for an origin: 10 seconds to connect (CloudFront API, Origin, ConnectionTimeout:
+# "the default (if you don't specify otherwise) is 10 seconds"), and 30 for the answer and between its
+# packets (OriginReadTimeout: "the default (if you don't specify otherwise) is 30 seconds"); serve waits as long.
+LIVE_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # Hop-by-hop headers (RFC 9110, 7.6.1) and the framing that each hop sets for itself.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
                         "upgrade", "content-length", "host"})

@@ -8,7 +8,8 @@ domain, with a certificate from a throwaway CA, so that `preflight` can rehearse
 With liveOrigin it models the function's store (`mode`: maintenance, or pass-through with
 --store, as after `off`), the bypass rules and origin `live`: what the function sends there goes
 to --live URL, or to a stand-in live API on loopback that says it is one. The stack's bypass
-token is a secret serve cannot read, so each run makes a token of its own and shows it.
+token is a secret serve cannot read, so a run on a stack that has one makes a token of its own and
+shows it; on a stack without one, as on the distribution, no token passes.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ exit codes:
   141  the log's reader went away (serve | head): it stops serving
 """
 # What the page and the JSON show: a secret here would be left out and its default shown instead.
-# (bypassToken is a secret serve never reads: with liveOrigin each run has a token of its own.)
+# (bypassToken is a secret serve never reads: where the stack has one, each run has a token of its own.)
 SHOWN_KEYS = ("message", "until", "contact", "retryAfter", "responseCode")
 # The rules serve models with liveOrigin: a secret one is left out, and the banner says so.
 RULE_KEYS = ("bypassCidrs", "bypassPaths")
@@ -153,9 +154,10 @@ def try_lines(url: str, curl_options: list[str], live: Optional["Live"] = None) 
         curl("GET", NAVIGATION_PATH, BROWSER_NAVIGATION_HEADERS, "a browser navigation: the page"),
         curl("OPTIONS", API_PATH, CORS_PREFLIGHT_HEADERS, "a CORS preflight: 204 and its Access-Control-* headers"),
     ]
-    if live is not None:
+    if live is not None and live.token is not None:
         lines.append(curl("GET", API_PATH, {**API_HEADERS, BYPASS_HEADER: live.token},
                           "past the page with this run's bypass token: the live API's answer"))
+    if live is not None:
         if live.settings.bypass_paths:
             lines.append(curl("POST", live.settings.bypass_paths[0], API_HEADERS,
                               "a bypass path (bypassPaths): the live API's answer"))
@@ -168,7 +170,7 @@ class Live:
 
     settings: Settings
     store: str
-    token: str
+    token: Optional[str]  # None where the stack has no bypassToken
     origin: LiveOrigin
     stand_in: Optional[StandInLiveApi]
     secret_rules: tuple[str, ...]
@@ -188,7 +190,8 @@ class Live:
             cidrs = ", ".join(settings.bypass_cidrs) or "none"
             lines += [
                 f"  bypass: header {BYPASS_HEADER} or cookie {BYPASS_COOKIE} with this run's token {self.token} "
-                "(the stack's bypassToken is a secret serve cannot read)",
+                "(the stack's bypassToken is a secret serve cannot read)" if self.token is not None
+                else "  bypass: by token, none (the stack has no bypassToken)",
                 f"  bypass: viewer IPs in bypassCidrs: {cidrs}"
                 + (f" (requests from this machine, {viewer}, match)" if _in_cidrs(viewer, settings.bypass_cidrs) else ""),
                 f"  bypass: paths starting with bypassPaths: {', '.join(settings.bypass_paths) or 'none'}",
@@ -337,7 +340,8 @@ def start_live(args: argparse.Namespace, settings: Settings) -> Live:
     """Origin live (--live's URL, else a stand-in started here), the store's mode and this run's token."""
     config = read_stack_config(stack_file_path(Path(args.cwd), args.stack))
     secret_rules = tuple(key for key in RULE_KEYS if config.get(f"{PROJECT}:{key}") is SECRET)
-    token = secrets.token_urlsafe(32)  # 43 characters of A-Z, a-z, 0-9, _ and -, as bypassToken takes
+    # 43 characters of A-Z, a-z, 0-9, _ and -, as bypassToken takes; none where the stack sets none.
+    token = secrets.token_urlsafe(32) if config.get(f"{PROJECT}:bypassToken") is not None else None
     stand_in = None if args.live is not None else StandInLiveApi()
     origin = LiveOrigin(args.live if stand_in is None else stand_in.url)
     return Live(dataclasses.replace(settings, bypass_token=token), args.store or STORE_MAINTENANCE, token, origin,
