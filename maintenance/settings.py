@@ -274,7 +274,8 @@ BYPASS_RULES_MAX = 20
 BYPASS_PATH_MAX_LENGTH = 64
 _BYPASS_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 # What a bypass path may hold: an absolute path's characters (RFC 3986, 3.3), no query or fragment, and
-# none of what the function refuses to pass by a prefix (a percent-escape, a dot segment, an empty one).
+# none of what the function refuses to pass by a prefix (a percent-escape, a segment that starts with a dot,
+# as the dot segments . and .. do, an empty one).
 _BYPASS_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
 
 
@@ -284,8 +285,13 @@ def _bypass_token(raw: str) -> str:
     return raw
 
 
-def _list_of(what: str, parse: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
-    """A list setting, as Pulumi hands a YAML list to the program (its JSON text), or as comma-separated text."""
+def _list_of(what: str, rule: str, parse: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
+    """A list setting, as Pulumi hands a YAML list to the program (its JSON text), or as comma-separated text.
+
+    parse takes an entry, or raises what is wrong with it (_Refused: with its correction). Every bad entry
+    is named at once, and the fix is the operator's own list mended: an entry with a correction in its
+    place, one without it dropped, at most BYPASS_RULES_MAX kept.
+    """
     def parse_list(raw: str) -> tuple[str, ...]:
         text = raw.strip()
         if text.startswith("["):
@@ -297,33 +303,52 @@ def _list_of(what: str, parse: Callable[[str], str]) -> Callable[[str], tuple[st
                 raise ValueError(f"must be a list of {what}")
         else:
             items = [item for item in text.split(",") if item.strip()]
-        if len(items) > BYPASS_RULES_MAX:
-            raise ValueError(f"must hold at most {BYPASS_RULES_MAX} {what}, not {len(items)}")
-        return tuple(dict.fromkeys(parse(item.strip()) for item in items))
+        wrong, mended = [], []
+        for item in items:
+            try:
+                mended.append(parse(item.strip()))
+            except _Refused as error:
+                wrong.append(str(error))
+                mended.append(error.instead)
+            except ValueError as error:
+                wrong.append(str(error))
+        mended = list(dict.fromkeys(mended))
+        problems = [f"must be a list of {rule}: {'; '.join(wrong)}"] if wrong else []
+        if len(mended) > BYPASS_RULES_MAX:
+            problems.append(f"must hold at most {BYPASS_RULES_MAX} {what}, not {len(mended)} (the fix keeps the first "
+                            f"{BYPASS_RULES_MAX})")
+        if problems:
+            raise _Refused("; and ".join(problems), json.dumps(mended[:BYPASS_RULES_MAX]))
+        return tuple(mended)
 
     return parse_list
 
 
 def _cidr(text: str) -> str:
     try:
-        return ipaddress.ip_network(text, strict=True).compressed
+        network = ipaddress.ip_network(text, strict=True)
     except ValueError:
         try:
             network = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            raise ValueError(f"must be a list of IPv4 or IPv6 CIDRs such as 203.0.113.0/24; {text!r} is not one") from None
-        raise ValueError(f"must be a list of CIDRs without host bits: {text!r} means {network.compressed}") from None
+            raise ValueError(f"{text!r} is not one") from None
+        raise _Refused(f"{text!r} has host bits set, it means {network.compressed}", network.compressed) from None
+    if network.prefixlen == 0:
+        raise ValueError(f"{text!r} would pass every IPv{network.version} viewer (for no window, set maintenance false)")
+    return network.compressed
 
 
 def _bypass_path(text: str) -> str:
     if text == "/":
-        raise ValueError("must not hold / alone, which would pass every request: for no window, set maintenance false")
+        raise ValueError("'/' alone would pass every request (for no window, set maintenance false)")
     if (len(text) > BYPASS_PATH_MAX_LENGTH or not _BYPASS_PATH.fullmatch(text) or "//" in text or "/." in text):
-        raise ValueError(
-            f"must be a list of URL path prefixes that start with / (at most {BYPASS_PATH_MAX_LENGTH} characters: "
-            f"no query, no %-escape, no . or empty segment), such as /webhooks/; {text[:70]!r} is not one"
-        )
+        raise ValueError(f"{text[:70]!r} is not one")
     return text
+
+
+_CIDRS_RULE = "IPv4 or IPv6 CIDRs without host bits, such as 203.0.113.0/24"
+_PATHS_RULE = (f"URL path prefixes that start with / (at most {BYPASS_PATH_MAX_LENGTH} characters; no query, no "
+               "%-escape, no empty segment and none that starts with a dot), such as /webhooks/")
 
 
 @dataclass(frozen=True)
@@ -361,8 +386,8 @@ _FIELDS: dict[str, _Field] = {
     "bypassToken": _Field(
         "bypass_token", _bypass_token,
         "--secret \"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\"", hidden=True),
-    "bypassCidrs": _Field("bypass_cidrs", _list_of("CIDRs", _cidr), "'[\"203.0.113.0/24\"]'", ()),
-    "bypassPaths": _Field("bypass_paths", _list_of("path prefixes", _bypass_path), "'[\"/webhooks/\"]'", ()),
+    "bypassCidrs": _Field("bypass_cidrs", _list_of("CIDRs", _CIDRS_RULE, _cidr), "'[\"203.0.113.0/24\"]'", ()),
+    "bypassPaths": _Field("bypass_paths", _list_of("path prefixes", _PATHS_RULE, _bypass_path), "'[\"/webhooks/\"]'", ()),
 }
 # The settings that only a live origin can act on.
 LIVE_ORIGIN_KEYS = ("bypassToken", "bypassCidrs", "bypassPaths")
@@ -495,7 +520,7 @@ def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
         **{field.attribute: values.get(key, field.default) for key, field in _FIELDS.items()},
     )
     if problem := function_size_problem(settings):
-        raise SettingsError([problem])
+        raise SettingsError([f"{problem}. Fix: {_fix('message', stack)}, or fewer or shorter bypassPaths and bypassCidrs"])
     return settings
 
 
@@ -511,7 +536,7 @@ def function_size_problem(settings: Settings) -> Optional[str]:
         render_function_code(settings.message, settings.until, settings.retry_after, settings.response_code,
                              live_routing(settings))
     except FunctionTooLarge as error:
-        return f"{PROJECT}: {error}. Fix: {_fix('message', settings.stack)}"
+        return f"{PROJECT}: {error}"
     return None
 
 
@@ -543,11 +568,15 @@ CREDENTIALS = {
 }
 
 
+# The credentials this program can make anew: one that was in clear text, and so may be in the stack
+# file's history, is replaced rather than kept.
+RENEWABLE = {"bypassToken"}
+
+
 def _in_clear(key: str, where: str, stack: str) -> str:
-    return (
-        f"{PROJECT}:{key} in {where} is in clear text, but {CREDENTIALS[key]}. Fix: pulumi config set --secret "
-        f"{key} \"$(pulumi config get {key} -s {stack})\" -s {stack}"
-    )
+    fix = (f"a new one, since the old one may be in the file's history: {_fix(key, stack)}" if key in RENEWABLE
+           else f"pulumi config set --secret {key} \"$(pulumi config get {key} -s {stack})\" -s {stack}")
+    return f"{PROJECT}:{key} in {where} is in clear text, but {CREDENTIALS[key]}. Fix: {fix}"
 
 
 def _credentials_in_clear(stack: str) -> list[str]:

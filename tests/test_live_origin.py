@@ -115,7 +115,7 @@ def test_a_bypass_token_in_clear_text_stops_the_program_before_any_resource():
     with pytest.raises(Exception) as raised:
         program.run()
     assert "api-maintenance:bypassToken in Pulumi.integration.yaml is in clear text" in str(raised.value)
-    assert "pulumi config set --secret bypassToken" in str(raised.value)
+    assert "Fix: a new one, since the old one may be in the file's history: pulumi config set bypassToken --secret" in str(raised.value)
     assert TOKEN not in str(raised.value)
     assert program.mocks.resources == {}
 

@@ -152,5 +152,6 @@ def test_message_that_would_take_the_live_function_over_10_kb_is_refused_before_
     result = switch(stand_in, "message", "a" + "\x01" * 498 + "z", "--no-until", "--yes")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "error: api-maintenance: the edge function's code would be " in result.stderr
-    assert "shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20)" in result.stderr
+    assert ("shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20). "
+            f"Fix: a shorter text, python -m maintenance message {STACK} 'Back at 06:00 UTC.'\n") in result.stderr
     assert (project / f"Pulumi.{STACK}.yaml").read_bytes() == before and not stand_in.ran("preview")

@@ -323,9 +323,13 @@ def test_a_value_is_shown_whole_up_to_60_characters():
 LIVE = {**BASE, "liveOrigin": "true"}
 
 
+PATHS_RULE = ("must be a list of URL path prefixes that start with / (at most 64 characters; no query, no %-escape, "
+              "no empty segment and none that starts with a dot), such as /webhooks/: ")
+CIDRS_RULE = "must be a list of IPv4 or IPv6 CIDRs without host bits, such as 203.0.113.0/24: "
+
+
 def not_a_path(raw: str) -> str:
-    return (f"must be a list of URL path prefixes that start with / (at most 64 characters: no query, no %-escape, no . "
-            f"or empty segment), such as /webhooks/; {raw!r} is not one")
+    return f"{PATHS_RULE}{raw!r} is not one"
 TOKEN = "aB3_-" * 8  # 40 characters of the allowed ones
 
 
@@ -359,21 +363,26 @@ def test_without_live_origin_there_are_no_bypass_rules():
     ("bypassToken", "t" * 129, "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
     ("bypassToken", "t" * 31 + "=", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
     ("bypassToken", "t" * 32 + "\n", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
-    ("bypassCidrs", "203.0.113.7/24", "must be a list of CIDRs without host bits: '203.0.113.7/24' means 203.0.113.0/24"),
-    ("bypassCidrs", "203.0.113.0/33", "must be a list of IPv4 or IPv6 CIDRs such as 203.0.113.0/24; '203.0.113.0/33' is not one"),
-    ("bypassCidrs", "office", "must be a list of IPv4 or IPv6 CIDRs such as 203.0.113.0/24; 'office' is not one"),
+    ("bypassCidrs", "203.0.113.7/24", CIDRS_RULE + "'203.0.113.7/24' has host bits set, it means 203.0.113.0/24"),
+    ("bypassCidrs", "203.0.113.0/33", CIDRS_RULE + "'203.0.113.0/33' is not one"),
+    ("bypassCidrs", "office", CIDRS_RULE + "'office' is not one"),
+    ("bypassCidrs", "0.0.0.0/0", CIDRS_RULE + "'0.0.0.0/0' would pass every IPv4 viewer (for no window, set maintenance false)"),
+    ("bypassCidrs", "::/0", CIDRS_RULE + "'::/0' would pass every IPv6 viewer (for no window, set maintenance false)"),
     ("bypassCidrs", '["203.0.113.0/24", 7]', "must be a list of CIDRs"),
     ("bypassCidrs", "[203.0.113.0/24]", "must be a list of CIDRs"),
-    ("bypassCidrs", json.dumps([f"10.0.{n}.0/24" for n in range(21)]), "must hold at most 20 CIDRs, not 21"),
+    ("bypassCidrs", json.dumps([f"10.0.{n}.0/24" for n in range(21)]),
+     "must hold at most 20 CIDRs, not 21 (the fix keeps the first 20)"),
     ("bypassPaths", "webhooks/", not_a_path("webhooks/")),
     ("bypassPaths", "/hooks?x=1", not_a_path("/hooks?x=1")),
     ("bypassPaths", "/a b", not_a_path("/a b")),
     ("bypassPaths", "/" + "p" * 64, not_a_path("/" + "p" * 64)),
-    ("bypassPaths", json.dumps([f"/p{n}" for n in range(21)]), "must hold at most 20 path prefixes, not 21"),
+    ("bypassPaths", json.dumps([f"/p{n}" for n in range(21)]),
+     "must hold at most 20 path prefixes, not 21 (the fix keeps the first 20)"),
+    ("bypassPaths", "/.well-known/acme/", not_a_path("/.well-known/acme/")),
     ("bypassPaths", "/hooks/%2e", not_a_path("/hooks/%2e")),
     ("bypassPaths", "/hooks/../admin", not_a_path("/hooks/../admin")),
     ("bypassPaths", "/hooks//x", not_a_path("/hooks//x")),
-    ("bypassPaths", "/", "must not hold / alone, which would pass every request: for no window, set maintenance false"),
+    ("bypassPaths", "/", PATHS_RULE + "'/' alone would pass every request (for no window, set maintenance false)"),
 ])
 def test_a_bad_live_origin_value_is_one_problem_naming_the_key_and_the_fix(key, raw, problem):
     with pytest.raises(SettingsError) as failure:
@@ -383,6 +392,25 @@ def test_a_bad_live_origin_value_is_one_problem_naming_the_key_and_the_fix(key, 
     assert f"Fix: pulumi config set {key} " in found
     if key == "bypassToken":  # a credential: its value is never shown
         assert raw.strip() not in found and "got" not in found
+
+
+@pytest.mark.parametrize("key, raw, named, fix", [
+    ("bypassCidrs", '["2001:db8::1/32", "office", "10.0.0.0/8", "0.0.0.0/0"]',
+     ["'2001:db8::1/32' has host bits set, it means 2001:db8::/32", "'office' is not one", "'0.0.0.0/0' would pass"],
+     '["2001:db8::/32", "10.0.0.0/8"]'),
+    ("bypassPaths", '["/.well-known/acme/", "/ok/", "/hooks%20x/"]', ["'/.well-known/acme/' is not one",
+                                                                      "'/hooks%20x/' is not one"], '["/ok/"]'),
+    ("bypassPaths", '["/"]', ["'/' alone would pass every request"], '[]'),
+    ("bypassPaths", json.dumps([f"/p{n}" for n in range(21)] + ["/p%"]),
+     ["'/p%' is not one", "and must hold at most 20 path prefixes, not 21"], json.dumps([f"/p{n}" for n in range(20)])),
+])
+def test_a_bad_list_names_every_bad_entry_and_its_fix_is_the_list_mended(key, raw, named, fix):
+    # Not a documentation example in place of the operator's list: their own entries, corrected or dropped.
+    with pytest.raises(SettingsError) as failure:
+        parse_settings({**LIVE, key: raw}, "dev")
+    [found] = failure.value.problems
+    assert all(text in found for text in named), found
+    assert found.endswith(f"Fix: pulumi config set {key} '{fix}' -s dev")
 
 
 @pytest.mark.parametrize("key, raw", [("bypassToken", TOKEN), ("bypassCidrs", "203.0.113.0/24"), ("bypassPaths", "/webhooks/")])
@@ -404,8 +432,9 @@ def test_a_bypass_token_in_clear_text_in_the_stack_file_is_refused_without_showi
         load_from_stack_file(tmp_path, "dev")
     assert failure.value.problems == [
         "api-maintenance:bypassToken in Pulumi.dev.yaml is in clear text, but the bypass token is a credential "
-        "(whoever has it gets past the maintenance page). Fix: pulumi config set --secret bypassToken "
-        "\"$(pulumi config get bypassToken -s dev)\" -s dev"]
+        "(whoever has it gets past the maintenance page). Fix: a new one, since the old one may be in the file's "
+        "history: pulumi config set bypassToken --secret \"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\" "
+        "-s dev"]
     assert TOKEN not in str(failure.value)
 
 
@@ -430,7 +459,8 @@ def test_a_live_origin_function_over_10_kb_is_refused_as_a_setting_naming_what_t
     [problem] = failure.value.problems
     assert problem.startswith("api-maintenance: the edge function's code would be ")
     assert "bytes, over CloudFront's 10000: shorten the message (500 characters), bypassPaths (1280 characters in all) or bypassCidrs (20)" in problem
-    assert problem.endswith("Fix: pulumi config set message 'Back at 06:00 UTC.' -s dev")
+    assert problem.endswith("Fix: pulumi config set message 'Back at 06:00 UTC.' -s dev, or fewer or shorter bypassPaths "
+                            "and bypassCidrs")
 
 
 def test_no_credential_is_in_the_settings_repr():

@@ -90,7 +90,7 @@ def _publish(args: argparse.Namespace, settings: Settings, change: GuardedChange
     new_until = parse_value("until", args.until) if args.until else None if args.no_until else until
     # With a live origin the function carries the bypass rules too: the new text must leave it within 10 KB.
     if problem := function_size_problem(dataclasses.replace(settings, message=args.text, until=new_until)):
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {problem}. Fix: a shorter text, {PROGRAM} message {stack} 'Back at 06:00 UTC.'", file=sys.stderr)
         return EXIT_USAGE
     state = change.pulumi.state()
     if problem := cut_off_problem(state, stack):

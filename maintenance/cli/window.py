@@ -1,9 +1,9 @@
 """`python -m maintenance on|off STACK`: switch the API's name to the maintenance page, or back.
 
 One guarded step: checks the target answers as it should (preflight), sets `maintenance` in the
-stack file, previews with an update plan and refuses every change but the record's target,
-applies exactly that plan, then waits until DNS agrees (status --wait). Whatever stops it before
-the update puts the stack file back.
+stack file, previews with an update plan and refuses every change but the record's target (and,
+with liveOrigin, the store's mode key), applies exactly that plan, then waits until DNS agrees
+(status --wait). Whatever stops it before the update puts the stack file back.
 """
 
 from __future__ import annotations
