@@ -16,6 +16,7 @@ import secrets
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 
 from client_headers import CLIENTS
 from commands import (
@@ -572,6 +574,31 @@ def test_the_live_origin_waits_for_an_answer_as_long_as_cloudfront_does():
     finally:
         origin.close()
         slow.close()
+
+
+def test_an_https_live_origin_gets_the_apis_name_as_its_server_name_and_trusts_ssl_cert_file(tmp_path, monkeypatch):
+    # CloudFront connects to origin live over HTTPS with the hostHeader as the TLS server name (Developer
+    # Guide, "Helper methods for origin modification", sni: "If this is not provided, the value from the
+    # hostHeader parameter is used"): the certificate names the API, not the address serve connects to.
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert(DOMAIN).configure_cert(context)
+    seen = []
+    api = EdgeServer(lambda method, target, headers, client: seen.append(headers["Host"]) or
+                     Reply(200, {}, b"over TLS", "live"), context=context).start()
+    try:
+        untrusted = LiveOrigin(f"https://127.0.0.1:{api.port}")
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            untrusted.forward("GET", "/v1/users", [], b"", DOMAIN)
+        untrusted.close()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        origin = LiveOrigin(f"https://127.0.0.1:{api.port}")
+        answer = origin.forward("GET", "/v1/users", [], b"", DOMAIN)
+        origin.close()
+        assert (answer.status, answer.body, seen) == (200, b"over TLS", [DOMAIN])
+    finally:
+        api.close()
 
 
 def test_a_body_over_the_limit_is_refused_unread():

@@ -341,7 +341,8 @@ class LiveOrigin:
         parts = urlsplit(url)
         self.url = f"{parts.scheme}://{parts.netloc}"
         self.host = parts.netloc
-        self._client = httpx.Client(timeout=timeout, trust_env=False)
+        # The CA bundle httpx ships (certifi), or the file SSL_CERT_FILE names, as status trusts; no proxy.
+        self._client = httpx.Client(timeout=timeout, trust_env=False, verify=httpx.create_ssl_context())
 
     def forward(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes,
                 host: str) -> "OriginAnswer":
