@@ -463,15 +463,15 @@ def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
     prefix = PROJECT + ":"
     raw = {key[len(prefix):]: value for key, value in config.items() if key.startswith(prefix)}
     values: dict[str, object] = {}
-    for key, field in _FIELDS.items():
+    for key, spec in _FIELDS.items():
         text = raw.get(key)
         if not isinstance(text, str):
             continue
         try:
-            values[key] = field.parse(text)
+            values[key] = spec.parse(text)
         except ValueError as error:
             shown = text if len(text) <= 60 else text[:57] + "..."
-            got = "" if field.hidden else f", got {shown!r}"
+            got = "" if spec.hidden else f", got {shown!r}"
             instead = shlex.quote(error.instead) if isinstance(error, _Refused) else None
             problems.append(f"{PROJECT}:{key} {error}{got}. Fix: {_fix(key, stack, instead)}")
 
@@ -517,7 +517,7 @@ def settings_from_config(config: Mapping[str, object], stack: str) -> Settings:
     settings = Settings(
         stack=stack,
         region=region if isinstance(region, str) else None,
-        **{field.attribute: values.get(key, field.default) for key, field in _FIELDS.items()},
+        **{spec.attribute: values.get(key, spec.default) for key, spec in _FIELDS.items()},
     )
     if problem := function_size_problem(settings):
         raise SettingsError([f"{problem}. Fix: {_fix('message', stack)}, or fewer or shorter bypassPaths and bypassCidrs"])

@@ -257,6 +257,24 @@ def test_with_tls_it_is_the_domain_and_passes_preflight(stack, serve):
     assert not ca_file.parent.exists(), "the throwaway CA's folder outlives the server"
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_cleans_up_as_ctrl_c_does(stack, serve, signum):
+    # A service manager's or a closed terminal's stop: the throwaway CA's key must not stay behind.
+    served = serve(stack, "--tls")
+    [check] = [line for line in served.banner if " preflight " in line]
+    words = shlex.split(check)
+    folder = Path(words[words.index("--cacert") + 1]).parent
+    [engine] = _children(served.process.pid)
+    served.process.send_signal(signum)
+    assert served.process.wait(timeout=10) == 128 + signum
+    assert "Traceback" not in served.process.stderr.read()
+    assert not folder.exists(), "the throwaway CA's folder outlives the server"
+    deadline = time.monotonic() + 10
+    while process_running(engine) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process_running(engine), "the engine process outlives serve"
+
+
 def test_ctrl_c_ends_it_at_once_with_its_engine(stack, serve):
     served = serve(stack)
     [engine] = _children(served.process.pid)

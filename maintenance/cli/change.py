@@ -18,7 +18,6 @@ import os
 import re
 import select
 import shlex
-import signal
 import socket
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from .guard import Allowed, Step, judge
 from .notify import notify_stack, operator
 from .pulumi_stack import PulumiFailed, PulumiStack, PulumiUnavailable, StackLocked, open_stack, say_from_handler
 from .shared_truth import stack_file_commit_hint
-from .signals import exit_code, raise_interrupt, signal_name, signal_number
+from .signals import exit_code, signal_name, signal_number, stop_signals_interrupt
 
 if TYPE_CHECKING:
     from pulumi.automation import ConfigValue
@@ -403,9 +402,8 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    previous = {each: signal.signal(each, raise_interrupt) for each in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        with checkout_lock(Path(args.cwd), args.stack, f"{PROGRAM} {args.command} {args.stack}"):
+        with stop_signals_interrupt(), checkout_lock(Path(args.cwd), args.stack, f"{PROGRAM} {args.command} {args.stack}"):
             return _run_locked(args, allowed, command, settings)
     except Held as error:
         print(f"error: {error}", file=sys.stderr)
@@ -416,9 +414,6 @@ def run_guarded(args: argparse.Namespace, allowed: tuple[Allowed, ...],
     except KeyboardInterrupt as interruption:  # while waiting for the lock: nothing was changed
         print(f"\n{signal_name(signal_number(interruption))}: stopped, nothing changed", file=sys.stderr)
         return exit_code(signal_number(interruption))
-    finally:
-        for each, handler in previous.items():
-            signal.signal(each, handler)
 
 
 def _run_locked(args: argparse.Namespace, allowed: tuple[Allowed, ...],

@@ -41,6 +41,7 @@ from .local_edge import (
     BODY_LIMIT, EdgeServer, LiveOrigin, LocalDistribution, NoEngine, Reply, StandInLiveApi, engine_version, find_engine,
 )
 from .options import add_cwd_argument, add_stack_argument, listen_port
+from .signals import stop_signals_interrupt
 from .preflight import API_HEADERS, BROWSER_NAVIGATION_HEADERS, CORS_PREFLIGHT_HEADERS
 
 EXIT_CODES = """\
@@ -49,6 +50,7 @@ exit codes:
   2    usage or config error (unknown stack, a bad stack file, a port in use, neither njs nor node installed,
        --live or --store on a stack without liveOrigin)
   130  interrupted (Ctrl-C), the usual way to stop it
+  143  stopped by SIGTERM (129: SIGHUP), which it cleans up after as after Ctrl-C
   141  the log's reader went away (serve | head): it stops serving
 """
 # What the page and the JSON show: a secret here would be left out and its default shown instead.
@@ -273,6 +275,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # SIGTERM and SIGHUP stop it as Ctrl-C does, so the throwaway CA's folder and the engine go with it.
+    with stop_signals_interrupt():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_from_stack_file(Path(args.cwd), args.stack, needs=SWITCH_KEYS + SHOWN_KEYS)
         engine = find_engine()

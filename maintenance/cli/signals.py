@@ -10,6 +10,7 @@ Bash manual, Exit Status): 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP.
 from __future__ import annotations
 
 import signal
+from contextlib import contextmanager
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 INTERRUPTED_EXITS = tuple(128 + signum for signum in STOP_SIGNALS)
@@ -24,6 +25,17 @@ def raise_interrupt(signum: int, frame=None) -> None:
     interruption = KeyboardInterrupt(signal.Signals(signum).name)
     interruption.signum = signum
     raise interruption
+
+
+@contextmanager
+def stop_signals_interrupt():
+    """Within it, SIGTERM and SIGHUP raise what Ctrl-C raises; after it, they do what they did before."""
+    previous = {each: signal.signal(each, raise_interrupt) for each in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
 
 
 def signal_number(interruption: KeyboardInterrupt) -> int:
