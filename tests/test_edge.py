@@ -577,6 +577,17 @@ def test_a_token_in_the_header_passes_the_request_to_live_without_the_header():
         assert forwarded == expected  # the path, query, cookies and Authorization go to the API as sent
 
 
+def test_the_live_api_gets_its_own_name_whatever_host_the_viewer_asked_for():
+    # A client that reaches the distribution by its cloudfront.net name, or with no Host (HTTP/1.0), still
+    # gets to the load balancer as the API, whose certificate names it (the function's HOST, not the viewer's).
+    events = [request_event(headers={"host": "d111111abcdef8.cloudfront.net", BYPASS_HEADER: LIVE_TOKEN}, viewer_ip=OUTSIDE),
+              request_event(uri="/webhooks/x", headers={"host": "evil.example"}, viewer_ip=OUTSIDE)]
+    del events[0]["request"]["headers"]["host"]
+    for store in (MAINTENANCE_MODE, PASS_THROUGH_MODE):
+        _, selected = live_route(json.loads(json.dumps(events)), store=store)
+        assert selected == [TO_LIVE, TO_LIVE] and TO_LIVE["params"] == {"hostHeader": LIVE_HOST}
+
+
 def test_a_token_in_the_cookie_passes_the_request_to_live_without_the_cookie():
     event = request_event("GET", "/v1/users", {"accept": "application/json",
                                                "cookie": f"session=abc; {BYPASS_COOKIE}={LIVE_TOKEN}; theme=dark"},

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from pulumi.automation import EngineEvent, OpType
 
-from maintenance.cli.guard import FUNCTION, MESSAGE, PAGE_OBJECT, RECORD, SWITCH, Step, judge, record_targets
+from maintenance.cli.guard import (
+    FUNCTION, MESSAGE, PAGE_OBJECT, RECORD, STORE_KEY, SWITCH, Step, describe_switch_step, judge, record_targets,
+)
 
 STACK = "urn:pulumi:production::api-maintenance::pulumi:pulumi:Stack::api-maintenance-production"
 RECORD_URN = ("urn:pulumi:production::api-maintenance::api-maintenance:index:DnsSwitch$aws:route53/record:Record"
@@ -54,6 +56,13 @@ def test_nothing_but_same_is_no_change_and_no_refusal():
     step("delete", "aws:s3/bucketPolicy:BucketPolicy", "bucket-policy"),
     step("update", "pulumi:providers:aws", "default_7_0_0", ["version"]),
     step("read", DISTRIBUTION, "distribution"),
+    # What message changes, never a switch: the function's code, the page.
+    step("update", FUNCTION, "maintenance-responses", ["code"]),
+    step("update", PAGE_OBJECT, "page-index.html", ["content"]),
+    # With a live origin: the store itself, or more of its key than the value.
+    step("update", "aws:cloudfront/keyValueStore:KeyValueStore", "maintenance-mode", ["comment"]),
+    step("update", STORE_KEY, "store-mode", ["value", "key"]),
+    step("replace", STORE_KEY, "store-mode", ["value"]),
 ])
 def test_any_other_step_refuses_the_switch(unexpected):
     alone = judge([*unchanged(), unexpected], SWITCH)
@@ -71,6 +80,16 @@ def test_only_an_update_is_allowed_even_when_it_changes_only_the_allowed_keys(op
     for type_, name, key in ((PAGE_OBJECT, "page-index.html", "content"), (FUNCTION, "maintenance-responses", "code")):
         message = step(op, type_, name, [key])
         assert judge([*unchanged(), message], MESSAGE).unexpected == (message,)
+
+
+def test_with_a_live_origin_the_switch_is_the_record_and_the_store_keys_value():
+    key = step("update", STORE_KEY, "store-mode", ["value"], {"key": "mode", "value": "pass-through"},
+               {"key": "mode", "value": "maintenance"})
+    verdict = judge([*unchanged(), key, record_update()], SWITCH)
+    assert not verdict.refused and verdict.changes == (key, record_update())
+    assert describe_switch_step(key, "api.theboss.io") == "the store's mode key: pass-through -> maintenance"
+    assert describe_switch_step(record_update(), "api.theboss.io") == (
+        f"the record api.theboss.io: {LIVE_TARGET} -> {MAINTENANCE_TARGET}")
 
 
 def test_a_second_update_of_a_record_refuses():

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from maintenance.edge import LIVE_ORIGIN_ID
-from maintenance.site import ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID, CACHING_OPTIMIZED_POLICY_ID, ORIGIN_ID
+from maintenance.site import CACHING_OPTIMIZED_POLICY_ID, ORIGIN_ID
 from mock_aws import STACKS, MockProgram, balancer_dns_name
 from schema_check import SchemaChecker, check_limits
 from test_program import DISTRIBUTION, FUNCTION, LIVE, OBJECT
@@ -55,7 +55,9 @@ def test_the_distribution_gets_the_live_origin_and_the_function_the_store(stack)
     }
     behavior = distribution["defaultCacheBehavior"]
     assert behavior["cachePolicyId"] == run.one(CACHE_POLICY)["id"] != CACHING_OPTIMIZED_POLICY_ID
-    assert behavior["originRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID
+    # AWS's managed policy Managed-AllViewerExceptHostHeader, by the id AWS gives it (Developer Guide, "Use
+    # managed origin request policies"): not AllViewer, which forwards Host and breaks S3's signed requests.
+    assert behavior["originRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
     # The function still answers both viewer events, now with the store.
     assert [a["eventType"] for a in behavior["functionAssociations"]] == ["viewer-request", "viewer-response"]
 

@@ -135,6 +135,8 @@ def test_maintenance_distribution_passes_every_check_as_the_domain(maintenance_s
     navigation = distribution.requests[1]["headers"]
     assert (navigation["Sec-Fetch-Mode"], navigation["Sec-Fetch-Dest"]) == ("navigate", "document")
     assert navigation["Accept"].startswith("text/html,")
+    # The preview header is for a live-origin distribution only: a real client never sends it.
+    assert not any("x-maintenance-preview" in map(str.lower, r["headers"]) for r in distribution.requests)
 
 
 def test_page_with_another_status_than_the_stacks_response_code_fails(maintenance_stack, serve, cacert):
@@ -189,15 +191,18 @@ def test_a_distribution_breaking_one_part_of_the_contract_is_not_ready(maintenan
     assert result.stdout.splitlines()[-1] == "3/4 checks passed: do not switch to maintenance yet (exit 1)"
 
 
-def test_live_api_passes_before_maintenance_is_turned_off(tmp_path, serve, cacert):
+@pytest.mark.parametrize("extra", ["", "  api-maintenance:liveOrigin: \"true\"\n"], ids=["", "liveOrigin"])
+def test_live_api_passes_before_maintenance_is_turned_off(tmp_path, serve, cacert, extra):
     api = serve(live_api())
-    result = preflight(stack_file(tmp_path, True), "--to", "live", "--connect", api.endpoint, "--cacert", cacert,
-                       "--path", "/health")
+    result = preflight(stack_file(tmp_path, True, extra=extra), "--to", "live", "--connect", api.endpoint,
+                       "--cacert", cacert, "--path", "/health")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "  ok  api  GET /health with Accept: application/json -> 200 application/json" in result.stdout
     assert result.stdout.splitlines()[-1] == "2/2 checks passed: ready to switch to live (exit 0)"
     assert [(r["path"], r["headers"]["Host"], r["headers"]["Accept"]) for r in api.requests] == [
         ("/health", DOMAIN, "application/json")]
+    # The live API is checked as its clients reach it: without the distribution's preview header.
+    assert not any("x-maintenance-preview" in map(str.lower, r["headers"]) for r in api.requests)
 
 
 def test_the_stack_s_live_path_is_the_live_check_s_default_and_the_maintenance_check_keeps_slash(tmp_path, serve,

@@ -559,12 +559,18 @@ def test_live_url_gets_the_request_as_the_function_left_it(tmp_path, serve, live
     assert [entry["kind"] for entry in served.log(2)] == ["live", "live"]
 
 
-def test_a_live_error_answer_goes_out_as_the_live_api_sent_it(tmp_path, serve, live_api):
-    live_api.reply = Reply(404, {"content-type": "application/json"}, b'{"error": "no such user"}', "live")
+@pytest.mark.parametrize("status", [400, 404])
+def test_a_live_error_answer_goes_out_as_the_live_api_sent_it(tmp_path, serve, live_api, status):
+    # "CloudFront doesn't invoke edge functions for viewer response events when the origin returns HTTP status
+    # code 400 or higher" (Developer Guide, "Restrictions on all edge functions"): even the page's marker,
+    # which the viewer-response function would remove, goes out as the API sent it.
+    live_api.reply = Reply(status, {"content-type": "application/json", "x-amz-meta-maintenance-page": "true"},
+                           b'{"error": "no such user"}', "live")
     served = serve(live_stack(tmp_path), "--live", live_api.url, "--store", "pass-through")
     answer = httpx.get(served.url + "v1/users/8", timeout=30)
-    assert (answer.status_code, answer.content) == (404, b'{"error": "no such user"}')
-    assert served.log(1) == [{"method": "GET", "path": "/v1/users/8", "status": "404", "kind": "live"}]
+    assert (answer.status_code, answer.content) == (status, b'{"error": "no such user"}')
+    assert answer.headers["x-amz-meta-maintenance-page"] == "true"
+    assert served.log(1) == [{"method": "GET", "path": "/v1/users/8", "status": str(status), "kind": "live"}]
 
 
 def test_a_dead_live_target_is_cloudfronts_502_and_the_log_says_why(tmp_path, serve):

@@ -362,6 +362,8 @@ def test_without_live_origin_there_are_no_bypass_rules():
     ("bypassToken", "t" * 31, "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
     ("bypassToken", "t" * 129, "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
     ("bypassToken", "t" * 31 + "=", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
+    ("bypassToken", "t" * 31 + ".", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
+    ("bypassToken", "t" * 30 + "+/", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),  # base64, not base64url
     ("bypassToken", "t" * 32 + "\n", "must be 32 to 128 characters of A-Z, a-z, 0-9, _ and -"),
     ("bypassCidrs", "203.0.113.7/24", CIDRS_RULE + "'203.0.113.7/24' has host bits set, it means 203.0.113.0/24"),
     ("bypassCidrs", "203.0.113.0/33", CIDRS_RULE + "'203.0.113.0/33' is not one"),
