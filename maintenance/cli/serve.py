@@ -159,10 +159,9 @@ def try_lines(url: str, curl_options: list[str], live: Optional["Live"] = None) 
     if live is not None and live.token is not None:
         lines.append(curl("GET", API_PATH, {**API_HEADERS, BYPASS_HEADER: live.token},
                           "past the page with this run's bypass token: the live API's answer"))
-    if live is not None:
-        if live.settings.bypass_paths:
-            lines.append(curl("POST", live.settings.bypass_paths[0], API_HEADERS,
-                              "a bypass path (bypassPaths): the live API's answer"))
+    if live is not None and live.settings.bypass_paths:
+        lines.append(curl("POST", live.settings.bypass_paths[0], API_HEADERS,
+                          "a bypass path (bypassPaths): the live API's answer"))
     return lines
 
 
