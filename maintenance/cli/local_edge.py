@@ -392,10 +392,7 @@ class StandInLiveApi:
 
 def _field_values(fields_: dict) -> list[str]:
     """A header's, cookie's or query parameter's values in an event: `value`, then any `multiValue`."""
-    found = []
-    for field in fields_.get("multiValue") or [fields_]:
-        found.append(field["value"])
-    return found
+    return [field["value"] for field in fields_.get("multiValue") or [fields_]]
 
 
 def _query(querystring: dict) -> str:
@@ -608,15 +605,23 @@ class EdgeServer:
                 if log:
                     log(self.command, self.path, reply)
 
+            def _chunked(self) -> bool:
+                return "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+
+            def _content_length(self) -> int:
+                """The body's declared length; 0 for none, and for one that is no number, which also ends
+                the connection (the body's end is unknown)."""
+                try:
+                    return int(self.headers.get("Content-Length") or 0)
+                except ValueError:
+                    self.close_connection = True
+                    return 0
+
             def _drop_body(self):
-                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                if self._chunked():
                     self.close_connection = True  # the body is not read: the connection cannot be reused
                     return
-                try:
-                    remaining = int(self.headers.get("Content-Length") or 0)
-                except ValueError:
-                    remaining = 0
-                    self.close_connection = True
+                remaining = self._content_length()
                 while remaining > 0:
                     chunk = self.rfile.read(min(remaining, 65536))
                     if not chunk:
@@ -625,13 +630,9 @@ class EdgeServer:
 
             def _read_body(self, limit: int) -> bytes:
                 too_large = BodyTooLarge(f"the request body is over {limit} bytes, the most serve forwards")
-                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                if self._chunked():
                     return self._read_chunked(limit, too_large)
-                try:
-                    length = int(self.headers.get("Content-Length") or 0)
-                except ValueError:
-                    self.close_connection = True
-                    return b""
+                length = self._content_length()
                 if length > limit:
                     raise too_large
                 return self.rfile.read(length) if length > 0 else b""

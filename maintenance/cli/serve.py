@@ -156,8 +156,8 @@ def try_lines(url: str, curl_options: list[str], live: Optional["Live"] = None) 
         curl("GET", NAVIGATION_PATH, BROWSER_NAVIGATION_HEADERS, "a browser navigation: the page"),
         curl("OPTIONS", API_PATH, CORS_PREFLIGHT_HEADERS, "a CORS preflight: 204 and its Access-Control-* headers"),
     ]
-    if live is not None and live.token is not None:
-        lines.append(curl("GET", API_PATH, {**API_HEADERS, BYPASS_HEADER: live.token},
+    if live is not None and live.settings.bypass_token is not None:
+        lines.append(curl("GET", API_PATH, {**API_HEADERS, BYPASS_HEADER: live.settings.bypass_token},
                           "past the page with this run's bypass token: the live API's answer"))
     if live is not None and live.settings.bypass_paths:
         lines.append(curl("POST", live.settings.bypass_paths[0], API_HEADERS,
@@ -167,11 +167,10 @@ def try_lines(url: str, curl_options: list[str], live: Optional["Live"] = None) 
 
 @dataclass
 class Live:
-    """What serve models with liveOrigin: the store's mode, the rules, this run's token, origin live."""
+    """What serve models with liveOrigin: the store's mode, the rules and this run's token (settings), origin live."""
 
-    settings: Settings
+    settings: Settings  # bypass_token: this run's token, None where the stack has no bypassToken
     store: str
-    token: Optional[str]  # None where the stack has no bypassToken
     origin: LiveOrigin
     stand_in: Optional[StandInLiveApi]
     secret_rules: tuple[str, ...]
@@ -190,8 +189,9 @@ class Live:
         if self.store == STORE_MAINTENANCE:
             cidrs = ", ".join(settings.bypass_cidrs) or "none"
             lines += [
-                f"  bypass: header {BYPASS_HEADER} or cookie {BYPASS_COOKIE} with this run's token {self.token} "
-                "(the stack's bypassToken is a secret serve cannot read)" if self.token is not None
+                f"  bypass: header {BYPASS_HEADER} or cookie {BYPASS_COOKIE} with this run's token "
+                f"{settings.bypass_token} (the stack's bypassToken is a secret serve cannot read)"
+                if settings.bypass_token is not None
                 else "  bypass: by token, none (the stack has no bypassToken)",
                 f"  bypass: viewer IPs in bypassCidrs: {cidrs}"
                 + (f" (requests from this machine, {viewer}, match)" if _in_cidrs(viewer, settings.bypass_cidrs) else ""),
@@ -351,5 +351,5 @@ def start_live(args: argparse.Namespace, settings: Settings) -> Live:
     token = secrets.token_urlsafe(32) if config.get(f"{PROJECT}:bypassToken") is not None else None
     stand_in = None if args.live is not None else StandInLiveApi()
     origin = LiveOrigin(args.live if stand_in is None else stand_in.url)
-    return Live(dataclasses.replace(settings, bypass_token=token), args.store or STORE_MAINTENANCE, token, origin,
+    return Live(dataclasses.replace(settings, bypass_token=token), args.store or STORE_MAINTENANCE, origin,
                 stand_in, secret_rules)
